@@ -1,0 +1,72 @@
+"""Image tags from a git ref, with docker/metadata-action's semantics so local runs and CI agree.
+
+The workflow configures metadata-action with:
+    type=semver,pattern={{version}} / {{major}}.{{minor}} / {{major}}, type=edge,branch=main,
+    type=ref,event=branch (other branches), type=sha (branches), flavor latest=auto.
+"""
+
+import re
+from dataclasses import dataclass
+
+from pipeline import PipelineError
+
+# semver.org's grammar, with the "v" prefix metadata-action strips; build metadata is not allowed
+# in a Docker tag ("+"), so it is refused rather than silently mangled.
+RELEASE_TAG = re.compile(
+    r"^v(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
+    r"(?:-(?P<pre>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
+    r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$"
+)
+EXPECTED_FORM = "vMAJOR.MINOR.PATCH[-PRERELEASE], e.g. v1.2.3 or v1.2.3-rc.1"
+DEFAULT_BRANCH = "main"
+
+
+@dataclass(frozen=True)
+class Tags:
+    version: str  # what the image reports as its version
+    tags: tuple  # every tag to push, the immutable one (if any) first
+    immutable: tuple  # tags that may never move once pushed
+
+    @property
+    def release(self):
+        return bool(self.immutable)
+
+
+def for_release(tag, dirty=False):
+    """Tags for a release `vX.Y.Z`: X.Y.Z, X.Y, X and latest; a pre-release gets only its own."""
+    match = RELEASE_TAG.match(tag)
+    if not match:
+        raise PipelineError(f"release tag {tag!r} is malformed: expected {EXPECTED_FORM}")
+    if dirty:
+        raise PipelineError(
+            f"the work tree has uncommitted changes: commit or stash them before releasing {tag}"
+        )
+    version = tag[1:]
+    if match["pre"] is not None:
+        return Tags(version, (version,), (version,))
+    major, minor = match["major"], match["minor"]
+    return Tags(version, (version, f"{major}.{minor}", major, "latest"), (version,))
+
+
+def slug(branch):
+    """A branch name as a Docker tag, the way metadata-action's type=ref,event=branch writes it."""
+    return re.sub(r"[^a-zA-Z0-9._-]+", "-", branch)
+
+
+def for_branch(branch, sha, dirty=False):
+    """main -> edge and sha-<7>; another branch -> its slug and sha-<7>."""
+    if not re.fullmatch(r"[0-9a-f]{7,40}", sha):
+        raise PipelineError(f"commit {sha!r} is not a hex git SHA")
+    # A dirty tree is not the commit it names: mark its tag so it can never pass for that commit.
+    short = f"sha-{sha[:7]}" + ("-dirty" if dirty else "")
+    head = "edge" if branch == DEFAULT_BRANCH else slug(branch)
+    return Tags(head, (head, short), ())
+
+
+def compute(ref, sha, dirty=False):
+    """Tags for a full git ref (refs/tags/..., refs/heads/...), as GitHub gives it."""
+    if ref.startswith("refs/tags/"):
+        return for_release(ref.removeprefix("refs/tags/"), dirty)
+    if ref.startswith("refs/heads/"):
+        return for_branch(ref.removeprefix("refs/heads/"), sha, dirty)
+    raise PipelineError(f"ref {ref!r} is neither refs/heads/<branch> nor refs/tags/{EXPECTED_FORM}")

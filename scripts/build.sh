@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Stage 2: build the runtime image with BuildKit, labelled with the version, revision and commit
+# time from `python -m pipeline tags`; records its ID for the stages that follow.
+set -euo pipefail
+: "${DOCKER:=docker}" "${IMAGE:?}" "${ARTIFACTS:=artifacts}" "${PYTHON:=python3}"
+export DOCKER_BUILDKIT=1
+mkdir -p "$ARTIFACTS"
+"$PYTHON" -m pipeline tags >"$ARTIFACTS/build.env"
+# shellcheck source=/dev/null
+. "$ARTIFACTS/build.env"
+base=$(scripts/base-image.sh)
+"$DOCKER" build --iidfile "$ARTIFACTS/image-id" \
+  --build-arg "PYTHON_IMAGE=$base" \
+  --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" --build-arg "CREATED=$CREATED" \
+  --build-arg "TITLE=${IMAGE##*/}" ${SOURCE_URL:+--build-arg "SOURCE=$SOURCE_URL"} \
+  --tag "$IMAGE:candidate" .
+echo "built $IMAGE:candidate $(cat "$ARTIFACTS/image-id") on $base (version $VERSION)"
