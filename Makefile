@@ -85,8 +85,8 @@ registry-if-local:
 stand-in-base: ## Build a local stand-in for python:$(PYTHON_VERSION)-slim (air-gapped machines)
 	scripts/stand-in-base.sh
 
-dev: ## Run the app from source with reload, under compose's CPU and memory limits
-	PYTHON_IMAGE=$$(scripts/base-image.sh) $(DOCKER) compose up --build
+dev: ## Run the app from source on :8000 with reload, under CPU and memory limits
+	scripts/dev.sh
 
 clean: ## Remove the venv, caches and artifacts
 	rm -rf $(VENV) $(ARTIFACTS) .cache .coverage .pytest_cache
