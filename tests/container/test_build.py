@@ -77,6 +77,8 @@ def build_test_stage(context):
 
 
 def test_test_stage_runs_the_unit_tests(context):
+    # A new test file changes the cache key, so the stage runs instead of being cached.
+    (context / f"tests/app/test_{uuid.uuid4().hex}.py").write_text("def test_new():\n    pass\n")
     result = build_test_stage(context)
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r"\d+ passed", result.stderr)
