@@ -7,11 +7,12 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON_VERSION := $(shell cat .python-version)
 # The locked Python if this machine has it (pyenv reads .python-version too), else python3.
 HOST_PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || command -v python3)
-VENV := .venv
+VENV ?= .venv
 BIN := $(abspath $(VENV))/bin
 
 # Where the pipeline pushes: a local registry by default, so everything runs on one machine.
-REGISTRY ?= localhost:5000
+DEFAULT_REGISTRY := localhost:5000
+REGISTRY ?= $(DEFAULT_REGISTRY)
 IMAGE ?= python-app
 DOCKER ?= docker
 ARTIFACTS ?= artifacts
@@ -50,7 +51,7 @@ lint: $(VENV)/.installed ## flake8, hadolint, shellcheck, workflow checks
 	$(PYTHON) -m pipeline ignores .trivyignore.yaml
 
 unit: $(VENV)/.installed ## Unit tests with coverage (no Docker needed)
-	$(BIN)/pytest -m "not container and not registry" --cov --cov-report=term
+	$(BIN)/pytest -m "not container and not registry" --cov=app --cov-report=term
 
 test: $(VENV)/.installed ## Every test: unit, container, registry and workflow tests
 	$(BIN)/pytest --cov --cov-report=term
@@ -70,7 +71,7 @@ push: $(VENV)/.installed ## Push the scanned image under its tags (stage 5)
 	scripts/push.sh
 
 pipeline: $(VENV)/.installed ## The main job: check, build, smoke, scan, push to $(REGISTRY)
-	@$(MAKE) --no-print-directory registry-if-local
+	@$(MAKE) --no-print-directory registry-default
 	@scripts/pipeline.sh
 
 registry: $(VENV)/.installed ## Start a local registry on $(REGISTRY) unless one answers
@@ -79,8 +80,8 @@ registry: $(VENV)/.installed ## Start a local registry on $(REGISTRY) unless one
 registry-stop: ## Stop the local registry started by `make registry`
 	scripts/registry.sh stop
 
-registry-if-local:
-	@case "$(REGISTRY)" in localhost:*|127.*) scripts/registry.sh start >/dev/null;; esac
+registry-default: # the default registry is started for you; any other is yours to run
+	@[ "$(REGISTRY)" != $(DEFAULT_REGISTRY) ] || scripts/registry.sh start >/dev/null
 
 stand-in-base: ## Build a local stand-in for python:$(PYTHON_VERSION)-slim (air-gapped machines)
 	scripts/stand-in-base.sh
@@ -92,4 +93,4 @@ clean: ## Remove the venv, caches and artifacts
 	rm -rf $(VENV) $(ARTIFACTS) .cache .coverage .pytest_cache
 
 .PHONY: help venv lock lock-check lint unit test check build smoke scan push pipeline registry \
-	registry-stop registry-if-local stand-in-base dev clean
+	registry-stop registry-default stand-in-base dev clean

@@ -1,12 +1,15 @@
 """Which ref the pipeline builds: an explicit REF (as CI gives it), else what git says of HEAD."""
 
+import os
 import subprocess
 
 from pipeline import PipelineError
 
 
-def git(*args):
-    return subprocess.run(["git", *args], check=True, capture_output=True, text=True).stdout.strip()
+def git(*args, env=None):
+    return subprocess.run(
+        ["git", *args], check=True, capture_output=True, text=True, env=env
+    ).stdout.strip()
 
 
 def head():
@@ -29,4 +32,5 @@ def head():
 
 def commit_time(sha):
     """The commit's time in UTC: a rebuild of the same commit gets the same `created` label."""
-    return git("show", "-s", "--format=%cd", "--date=format-local:%Y-%m-%dT%H:%M:%SZ", sha)
+    utc = {**os.environ, "TZ": "UTC"}  # format-local formats in $TZ
+    return git("show", "-s", "--format=%cd", "--date=format-local:%Y-%m-%dT%H:%M:%SZ", sha, env=utc)

@@ -28,13 +28,16 @@ def base_url(registry):
 
 
 def _request(registry, path, method="GET", timeout=5):
+    """(status, headers, body) of one request; the connection is closed before returning."""
     request = urllib.request.Request(
         base_url(registry) + path, method=method, headers={"Accept": MANIFEST_TYPES}
     )
     try:
-        return urllib.request.urlopen(request, timeout=timeout)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error
+        with error:
+            return error.code, error.headers, b""
     except OSError as error:
         reason = getattr(error, "reason", error)
         raise PipelineError(
@@ -44,26 +47,26 @@ def _request(registry, path, method="GET", timeout=5):
 
 
 def ping(registry):
-    response = _request(registry, "/v2/")
-    if response.status not in (200, 401):
-        raise PipelineError(f"registry {registry} answered /v2/ with HTTP {response.status}")
+    status, _, _ = _request(registry, "/v2/")
+    if status not in (200, 401):
+        raise PipelineError(f"registry {registry} answered /v2/ with HTTP {status}")
 
 
 def digest(registry, repository, tag):
     """The digest `tag` points at, or None when the registry has no such tag."""
-    response = _request(registry, f"/v2/{repository}/manifests/{tag}", method="HEAD")
-    if response.status == 404:
+    status, headers, _ = _request(registry, f"/v2/{repository}/manifests/{tag}", method="HEAD")
+    if status == 404:
         return None
-    if response.status != 200:
-        raise PipelineError(f"registry {registry} answered HTTP {response.status} for {tag}")
-    return response.headers["Docker-Content-Digest"]
+    if status != 200:
+        raise PipelineError(f"registry {registry} answered HTTP {status} for {tag}")
+    return headers["Docker-Content-Digest"]
 
 
 def tags(registry, repository):
-    response = _request(registry, f"/v2/{repository}/tags/list")
-    if response.status == 404:
+    status, _, body = _request(registry, f"/v2/{repository}/tags/list")
+    if status == 404:
         return []
-    return sorted(json.load(response).get("tags") or [])
+    return sorted(json.loads(body).get("tags") or [])
 
 
 def guard(existing, candidates, tag):

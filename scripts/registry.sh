@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Starts a local OCI registry on $REGISTRY (default localhost:5000) unless one already answers:
+# Starts a local OCI registry on $REGISTRY (host:port on loopback) unless one already answers:
 # the registry:2 image, or Debian's docker-registry binary where no image can be pulled.
 #   scripts/registry.sh [start|stop]
 set -euo pipefail
-: "${DOCKER:=docker}" "${REGISTRY:=localhost:5000}" "${PYTHON:=python3}"
+: "${DOCKER:=docker}" "${REGISTRY:?}" "${PYTHON:=python3}"
 state=${REGISTRY_STATE:-.cache/registry/${REGISTRY//[:\/]/_}}
 port=${REGISTRY##*:}
 host=${REGISTRY%:*}

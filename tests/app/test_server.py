@@ -82,3 +82,15 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert (config["bind"], config["workers"]) == ("0.0.0.0:8081", 3)
     assert config["graceful_timeout"] < 10  # docker stop's default grace period
     assert config["worker_tmp_dir"] == "/dev/shm"
+
+
+def test_bad_settings_exit_before_any_worker(monkeypatch, capsys):
+    import runpy
+
+    monkeypatch.setenv("PORT", "abc")
+    with pytest.raises(SystemExit) as exit:
+        runpy.run_path(str(ROOT / "app/gunicorn.conf.py"))
+    assert exit.value.code == 2
+    assert capsys.readouterr().err == (
+        "config error: PORT='abc' is not an integer; expected 1..65535\n"
+    )

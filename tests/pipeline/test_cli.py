@@ -1,0 +1,118 @@
+"""`python -m pipeline`, as the scripts call it, in-process; git in a throwaway repository."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from pipeline import PipelineError, gitref
+from pipeline.__main__ import main
+
+ROOT_LOCKS = ["requirements.in:requirements.txt", "requirements-dev.in:requirements-dev.txt"]
+
+
+def test_lock_check(capsys):
+    assert main(["lock-check", *ROOT_LOCKS]) == 0
+    assert capsys.readouterr().out == "locks are fresh: requirements.txt, requirements-dev.txt\n"
+
+
+def test_errors_are_one_line_and_exit_1(capsys, tmp_path):
+    (tmp_path / "a.in").write_text("flask\n")
+    assert main(["lock-check", f"{tmp_path}/a.in:{tmp_path}/a.txt"]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path}/a.txt is missing: run `make lock` " \
+        "to regenerate it\n"
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    def git(*args):
+        env = {**os.environ, "GIT_COMMITTER_DATE": "2026-01-02T04:04:05+01:00"}
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, env=env)
+
+    git("init", "-q", "-b", "main")
+    (tmp_path / "f").write_text("1\n")
+    git("add", "f")
+    git("-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "one")
+    monkeypatch.chdir(tmp_path)
+    return git
+
+
+def assignments(capsys):
+    return dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+
+
+def test_tags_from_the_branch(repo, capsys):
+    sha = gitref.git("rev-parse", "HEAD")
+    assert main(["tags"]) == 0
+    values = assignments(capsys)
+    assert values["TAGS"] == f"'edge sha-{sha[:7]}'"
+    assert values["VERSION"] == "edge" and values["IMMUTABLE"] == "''"
+    assert values["REVISION"] == sha
+    assert values["CREATED"] == gitref.commit_time(sha)
+
+
+def test_tags_from_a_release_tag_at_head(repo, capsys):
+    repo("tag", "v1.2.3")
+    assert main(["tags"]) == 0
+    assert assignments(capsys)["TAGS"] == "'1.2.3 1.2 1 latest'"
+
+
+def test_tags_from_an_explicit_ref(repo, capsys):
+    assert main(["tags", "--ref", "refs/tags/v2.0.0-rc.1"]) == 0
+    assert assignments(capsys)["IMMUTABLE"] == "2.0.0-rc.1"
+
+
+def test_dirty_tree(repo, tmp_path, capsys):
+    (tmp_path / "f").write_text("2\n")
+    assert main(["tags"]) == 0
+    values = assignments(capsys)
+    assert values["TAGS"].endswith("-dirty'") and values["REVISION"].endswith("-dirty")
+
+
+def test_commit_time_is_the_commits_in_utc(repo, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    assert gitref.commit_time("HEAD") == "2026-01-02T03:04:05Z"
+
+
+def test_several_release_tags_at_head(repo):
+    repo("tag", "v1.0.0")
+    repo("tag", "v1.0.1")
+    with pytest.raises(PipelineError, match="several release tags"):
+        gitref.head()
+
+
+def test_detached_head(repo):
+    repo("checkout", "-q", "--detach")
+    with pytest.raises(PipelineError, match="detached and not tagged"):
+        gitref.head()
+
+
+def test_not_a_repository(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    with pytest.raises(PipelineError, match="not a git work tree"):
+        gitref.head()
+
+
+def test_verdict_and_summary(tmp_path, capsys):
+    report = tmp_path / "trivy.json"
+    report.write_text(json.dumps({"Results": [{"Vulnerabilities": [
+        {"VulnerabilityID": "CVE-1", "PkgName": "p", "InstalledVersion": "1",
+         "FixedVersion": "2", "Severity": "HIGH"}]}]}))
+    assert main(["verdict", "--exit-code", "3", "--report", str(report)]) == 1
+    assert capsys.readouterr().out.startswith("scan failed: 1 finding(s) block the release")
+    assert main(["verdict", "--exit-code", "1", "--report", str(tmp_path / "none")]) == 2
+    assert main(["summary", "--image", "r/app", "--digest", "sha256:ab", "--size", "12345678",
+                 "--report", str(report), "--tags", "edge"]) == 0
+    table = capsys.readouterr().out
+    assert "| size            | 12.3 MB |" in table
+    assert "| vulnerabilities | 1 HIGH (fixable HIGH/CRITICAL gate) |" in table
+
+
+def test_ignores(tmp_path, capsys):
+    ignores = tmp_path / ".trivyignore.yaml"
+    ignores.write_text("vulnerabilities:\n  - {id: CVE-1, statement: s, expired_at: 2020-01-01}\n")
+    assert main(["ignores", str(ignores)]) == 0
+    assert "accepted risk CVE-1 (expired 2020-01-01)" in capsys.readouterr().err
+    assert main(["ignores", str(tmp_path / "missing.yaml")]) == 0

@@ -1,0 +1,182 @@
+"""`make pipeline` end to end: a real engine, a real registry, the real Trivy with a planted DB."""
+
+import json
+import re
+
+import pytest
+
+from tests.pipeline.conftest import VULNERABLE, last_line
+
+pytestmark = [pytest.mark.container, pytest.mark.registry]
+
+STAGES = ["preflight", "check", "build", "smoke", "scan", "push"]
+
+
+def image_of(project):
+    return project.env["IMAGE"]
+
+
+def assert_ran(result, stages, failed=None):
+    lines = [line for line in result.stdout.splitlines() if re.match(r"^\[\d/5\] ", line)]
+    expected = [f"[{i}/5] {name}" for i, name in enumerate(stages)]
+    assert [line[: len(e)] for line, e in zip(lines, expected)] == expected, result.stdout
+    for line in lines:
+        assert re.search(r"(ok|FAILED) +\d+s", line), line
+    if failed:
+        assert "FAILED" in lines[-1] and failed in lines[-1]
+
+
+def test_pipeline_pushes_and_reruns_to_the_same_digest(project, registry):
+    first = project.make()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert_ran(first, STAGES)
+    image = image_of(project)
+    sha = project.git("rev-parse", "--short=7", "HEAD")
+    assert registry.tags(image) == sorted(["edge", f"sha-{sha}"])
+    digest = registry.digest(image, "edge")
+    assert re.search(rf"\| digest +\| {digest} \|", first.stdout)
+    assert re.search(r"\| tags pushed +\| edge sha-", first.stdout)
+    assert re.search(r"\| vulnerabilities +\| none found", first.stdout)
+
+    artifacts = project.path / "artifacts"
+    sbom = json.loads((artifacts / "sbom.cdx.json").read_text())
+    assert sbom["bomFormat"] == "CycloneDX"
+    assert any(c["name"] == "flask" for c in sbom["components"])
+    assert json.loads((artifacts / "trivy.json").read_text())["ArtifactName"]
+
+    second = project.make()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert registry.digest(image, "edge") == digest  # an unchanged tree rebuilds the same image
+
+
+def vulnerable_lock(project):
+    """What a team does to pin an older release: pip-compile, as `make lock` runs it."""
+    project.edit("requirements.in", "flask\n", "flask\njinja2==3.1.5\n")
+    result = project.make("lock")
+    assert result.returncode == 0, result.stderr
+    assert "jinja2==3.1.5" in (project.path / "requirements.txt").read_text()
+    project.commit("pin a vulnerable jinja2")
+
+
+def test_vulnerable_lock_fails_the_scan_and_pushes_nothing(project, registry):
+    vulnerable_lock(project)
+    result = project.make()
+    assert result.returncode != 0
+    assert_ran(result, STAGES[:5], failed="scan")
+    assert last_line(result) == (
+        "pipeline stopped at scan: scan failed: 1 finding(s) block the release: "
+        f"jinja2 3.1.5: {VULNERABLE.id} (HIGH, fixed in 3.1.6); nothing was pushed"
+    )
+    assert registry.tags(image_of(project)) == []
+
+
+def accept(project, expiry):
+    (project.path / ".trivyignore.yaml").write_text(
+        f"vulnerabilities:\n  - id: {VULNERABLE.id}\n"
+        f"    statement: templates are never sandboxed here\n    expired_at: {expiry}\n"
+    )
+
+
+def test_accepted_risk_passes_until_it_expires(project, registry):
+    vulnerable_lock(project)
+    accept(project, "2099-01-01")
+    project.commit("accept the risk")
+    passed = project.make("build", "scan")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "scan passed" in passed.stdout
+
+    accept(project, "2020-01-01")
+    project.commit("the acceptance expired")
+    failed = project.make("build", "scan")
+    assert failed.returncode != 0
+    assert "accepted risk GHSA-cpwx-vrp4-4pq7 (expired 2020-01-01)" in failed.stderr
+    assert f"scan failed: 1 finding(s) block the release: jinja2 3.1.5: {VULNERABLE.id}" in (
+        failed.stdout
+    )
+
+
+def test_scanner_failure_is_not_a_finding(project, registry):
+    result = project.make(TRIVY_DB_REPOSITORY=f"{registry.address}/no-such-db:2",
+                          TRIVY_CACHE_DIR=str(project.path / "empty-cache"))
+    assert result.returncode != 0
+    assert_ran(result, STAGES[:5], failed="scan")
+    assert re.match(r"pipeline stopped at scan: scan broken: the scanner broke \(trivy exited 1\)",
+                    last_line(result)), last_line(result)
+    assert registry.tags(image_of(project)) == []
+
+
+def test_release_tags_are_immutable(project, registry):
+    project.git("tag", "v1.0.0")
+    first = project.make()
+    assert first.returncode == 0, first.stdout + first.stderr
+    image = image_of(project)
+    released = registry.state(image)
+    assert sorted(released) == ["1", "1.0", "1.0.0", "latest"]
+    assert len(set(released.values())) == 1
+
+    again = project.make()  # the same content again: a no-op, not a refusal
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert registry.state(image) == released
+
+    project.git("tag", "-d", "v1.0.0")
+    project.edit("app/greeting.py", "Hello", "Hi")
+    project.edit("tests/app/test_greeting.py", "Hello", "Hi")
+    project.edit("tests/app/test_server.py", "Hello", "Hi")
+    project.commit("other content")
+    project.git("tag", "v1.0.0")
+    refused = project.make()
+    assert refused.returncode != 0
+    assert_ran(refused, STAGES, failed="push")
+    assert re.search(r"error: release 1\.0\.0 already exists at sha256:[0-9a-f]{64} with other "
+                     r"content: release tags are immutable; cut a new version instead",
+                     refused.stdout + refused.stderr)
+    assert registry.state(image) == released  # not even latest moved
+
+
+def test_prerelease_gets_only_its_own_tag(project, registry):
+    project.git("tag", "v2.0.0-rc.1")
+    result = project.make()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert registry.tags(image_of(project)) == ["2.0.0-rc.1"]
+
+
+def test_dirty_tree_never_gets_a_release(project, registry):
+    project.git("tag", "v1.0.0")
+    (project.path / "app/greeting.py").write_text("# uncommitted\n", encoding="utf-8")
+    result = project.make()
+    assert result.returncode != 0
+    assert_ran(result, STAGES[:1], failed="preflight")
+    assert last_line(result) == (
+        "pipeline stopped at preflight: error: the work tree has uncommitted changes: "
+        "commit or stash them before releasing v1.0.0; nothing was pushed"
+    )
+
+
+def test_malformed_tag_is_refused(project, registry):
+    project.git("tag", "v1.0")
+    result = project.make()
+    assert result.returncode != 0
+    assert last_line(result) == (
+        "pipeline stopped at preflight: error: release tag 'v1.0' is malformed: expected "
+        "vMAJOR.MINOR.PATCH[-PRERELEASE], e.g. v1.2.3 or v1.2.3-rc.1; nothing was pushed"
+    )
+    assert registry.tags(image_of(project)) == []
+
+
+def test_registry_down(project, registry):
+    down = "127.0.0.1:9"  # discard port: nothing listens
+    result = project.make(REGISTRY=down)
+    assert result.returncode != 0
+    assert re.fullmatch(r"pipeline stopped at preflight: error: registry 127\.0\.0\.1:9 is not "
+                        r"reachable \(.+\): start it with `make registry` or set REGISTRY; "
+                        r"nothing was pushed", last_line(result)), last_line(result)
+
+
+def test_engine_down(project, registry):
+    result = project.make(DOCKER_HOST="unix:///nonexistent/docker.sock")
+    assert result.returncode != 0
+    assert last_line(result) == (
+        "pipeline stopped at preflight: error: the Docker engine is not reachable: start it "
+        "(or set DOCKER_HOST); nothing was pushed"
+    )
+    assert registry.tags(image_of(project)) == []
