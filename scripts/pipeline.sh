@@ -9,11 +9,13 @@ total=$((${#stages[@]} - 1))
 mkdir -p "$ARTIFACTS/logs"
 rm -f "$ARTIFACTS"/{image-id,smoke-passed,scan-passed,digest,pushed-tags}
 
+# Fails fast on what would otherwise fail late: the engine, the registry, the tags.
+# (`&&` chains: errexit does not apply inside a function called from an `||` list.)
 preflight() {
-  "$DOCKER" version --format 'engine {{.Server.Version}}' \
-    || { echo "error: the Docker engine is not reachable: start it (or set DOCKER_HOST)"; return 1; }
-  "$PYTHON" -m pipeline ping --registry "$REGISTRY"
-  "$PYTHON" -m pipeline tags
+  { "$DOCKER" version --format 'engine {{.Server.Version}}' \
+    || { echo "error: the Docker engine is not reachable: start it (or set DOCKER_HOST)"; return 1; }; } \
+    && "$PYTHON" -m pipeline ping --registry "$REGISTRY" \
+    && "$PYTHON" -m pipeline tags
 }
 
 run() {

@@ -104,9 +104,12 @@ class Project:
         path.write_text(text.replace(old, new))
 
     def make(self, *targets, **env):
-        # The repository's venv serves every copy: same locked tools, no reinstall per test.
+        # The repository's venv serves every copy (same locked tools); `-o` keeps make from
+        # reinstalling it when a test changes a copy's lock.
+        venv = f"{ROOT}/.venv"
         return subprocess.run(
-            ["make", "--no-print-directory", f"VENV={ROOT}/.venv", *(targets or ["pipeline"])],
+            ["make", "--no-print-directory", f"VENV={venv}", "-o", f"{venv}/.installed",
+             *(targets or ["pipeline"])],
             cwd=self.path, env={**self.env, **env}, capture_output=True, text=True, timeout=900,
         )
 
@@ -121,7 +124,7 @@ def project(tmp_path, registry, trivy_db, trivy_cache, request):
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest)  # keeps mtimes: make sees the venv as up to date
     env = {**os.environ, "DOCKER": DOCKER, "REGISTRY": registry.address,
-           "IMAGE": f"e2e/{request.node.name.replace('_', '-')[:40]}",
+           "IMAGE": "e2e/" + request.node.name[5:35].replace("_", "-").strip("-"),
            "TRIVY_DB_REPOSITORY": trivy_db, "TRIVY_CACHE_DIR": str(trivy_cache)}
     env.pop("REF", None)
     copy = Project(tmp_path, env)
