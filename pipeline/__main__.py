@@ -1,15 +1,19 @@
 """Command line for the scripts: `python -m pipeline COMMAND ...`; errors are one line, exit 1."""
 
 import argparse
+import json
 import os
 import shlex
 import sys
 from pathlib import Path
 
-from pipeline import PipelineError, gitref, locks, registry, scan, tags
+# Only the standard library at import time: CI runs `tags` and `image-config` with a bare Python.
+from pipeline import PipelineError, gitref, registry, scan, tags
 
 
 def cmd_lock_check(args):
+    from pipeline import locks
+
     for pair in args.pairs:
         source, lock = pair.split(":")
         locks.check(source, lock)
@@ -35,9 +39,30 @@ def cmd_tags(args):
 
 
 def cmd_guard(args):
-    """Exit 0 printing `push` or `exists`; refuse (exit 1) an immutable tag at another digest."""
-    existing = registry.digest(args.registry, args.repository, args.tag)
+    """Exit 0 printing `push` or `exists`; refuse (exit 1) an immutable tag at another digest.
+
+    The registry is asked over its HTTP API, unless the caller already asked it with its own
+    credentials (`--existing`, "none" when the tag is absent), as CI does for GHCR."""
+    if args.existing is not None:
+        existing = None if args.existing == "none" else args.existing
+    else:
+        existing = registry.digest(args.registry, args.repository, args.tag)
     print("exists" if registry.guard(existing, args.candidates, args.tag) else "push")
+
+
+def cmd_image_config(args):
+    """From a manifest on stdin: `config <digest>`; from an index: `manifest <digest>` of the
+    image for `--platform` (attestation manifests are skipped)."""
+    document = json.load(sys.stdin)
+    if "config" in document:
+        print("config", document["config"]["digest"])
+        return
+    for entry in document.get("manifests", []):
+        platform = entry.get("platform", {})
+        if f"{platform.get('os')}/{platform.get('architecture')}" == args.platform:
+            print("manifest", entry["digest"])
+            return
+    raise PipelineError(f"the index has no {args.platform} image")
 
 
 def cmd_ping(args):
@@ -93,8 +118,13 @@ def main(argv=None):
     p.add_argument("--registry", required=True)
     p.add_argument("--repository", required=True)
     p.add_argument("--tag", required=True)
-    p.add_argument("candidates", nargs="*", help="digests the local image is already known by")
+    p.add_argument("--existing", help="the tag's digest if the caller looked it up, or none")
+    p.add_argument("candidates", nargs="*", help="digests the image to push is known by")
     p.set_defaults(func=cmd_guard)
+
+    p = sub.add_parser("image-config", help="follow a manifest (stdin) to its image config")
+    p.add_argument("--platform", default="linux/amd64")
+    p.set_defaults(func=cmd_image_config)
 
     p = sub.add_parser("ping", help="is the registry answering?")
     p.add_argument("--registry", required=True)

@@ -64,9 +64,14 @@ def for_branch(branch, sha, dirty=False):
 
 
 def compute(ref, sha, dirty=False):
-    """Tags for a full git ref (refs/tags/..., refs/heads/...), as GitHub gives it."""
+    """Tags for a full git ref (refs/tags/..., refs/heads/..., refs/pull/N/merge), as GitHub
+    gives it; a pull request's tags only label the image it tests, they are never pushed."""
     if ref.startswith("refs/tags/"):
         return for_release(ref.removeprefix("refs/tags/"), dirty)
     if ref.startswith("refs/heads/"):
         return for_branch(ref.removeprefix("refs/heads/"), sha, dirty)
-    raise PipelineError(f"ref {ref!r} is neither refs/heads/<branch> nor refs/tags/{EXPECTED_FORM}")
+    if match := re.fullmatch(r"refs/pull/(\d+)/(merge|head)", ref):
+        return for_branch(f"pr-{match[1]}", sha, dirty)
+    raise PipelineError(
+        f"ref {ref!r} is not refs/heads/<branch>, refs/pull/<n>/merge or refs/tags/{EXPECTED_FORM}"
+    )

@@ -1,14 +1,18 @@
 """`python -m pipeline`, as the scripts call it, in-process; git in a throwaway repository."""
 
+import io
 import json
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from pipeline import PipelineError, gitref
 from pipeline.__main__ import main
 
+ROOT = Path(__file__).parents[2]
 ROOT_LOCKS = ["requirements.in:requirements.txt", "requirements-dev.in:requirements-dev.txt"]
 
 
@@ -116,3 +120,47 @@ def test_ignores(tmp_path, capsys):
     assert main(["ignores", str(ignores)]) == 0
     assert "accepted risk CVE-1 (expired 2020-01-01)" in capsys.readouterr().err
     assert main(["ignores", str(tmp_path / "missing.yaml")]) == 0
+
+
+def test_guard_with_a_digest_looked_up_by_the_caller(capsys):
+    args = ["guard", "--registry", "ghcr.io", "--repository", "o/app", "--tag", "1.0.0"]
+    assert main([*args, "--existing", "none", "sha256:a"]) == 0
+    assert capsys.readouterr().out == "push\n"
+    assert main([*args, "--existing", "sha256:a", "sha256:a"]) == 0
+    assert capsys.readouterr().out == "exists\n"
+    assert main([*args, "--existing", "sha256:b", "sha256:a"]) == 1
+    assert "release 1.0.0 already exists at sha256:b" in capsys.readouterr().err
+
+
+def test_image_config_follows_an_index_to_the_platform(monkeypatch, capsys):
+    index = {"manifests": [
+        {"digest": "sha256:att", "platform": {"os": "unknown", "architecture": "unknown"}},
+        {"digest": "sha256:arm", "platform": {"os": "linux", "architecture": "arm64"}},
+        {"digest": "sha256:amd", "platform": {"os": "linux", "architecture": "amd64"}},
+    ]}
+    for document, args, out in [
+        (index, ["--platform", "linux/arm64"], "manifest sha256:arm\n"),
+        (index, [], "manifest sha256:amd\n"),
+        ({"config": {"digest": "sha256:cfg"}, "layers": []}, [], "config sha256:cfg\n"),
+    ]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(document)))
+        assert main(["image-config", *args]) == 0
+        assert capsys.readouterr().out == out
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(index)))
+    assert main(["image-config", "--platform", "linux/s390x"]) == 1
+    assert "the index has no linux/s390x image" in capsys.readouterr().err
+
+
+def test_commands_that_ci_runs_need_only_the_standard_library(tmp_path):
+    """The image job runs these with the runner's bare Python, without the dev lock."""
+    code = ("import sys, builtins; real = builtins.__import__\n"
+            "def guard(name, *a, **k):\n"
+            "    if name.split('.')[0] in ('yaml', 'packaging'): raise ImportError(name)\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = guard\n"
+            "from pipeline.__main__ import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    result = subprocess.run([sys.executable, "-c", code, "tags", "--ref", "refs/heads/main"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "TAGS='edge sha-" in result.stdout

@@ -24,6 +24,7 @@ SHA = "860c1904a1ce19322e91ac35af1ab07466440c37"
         ("refs/heads/releases/v1", ["releases-v1", "sha-860c190"]),  # (README)
         ("refs/heads/my/branch", ["my-branch", "sha-860c190"]),  # (README)
         ("refs/heads/main", ["edge", "sha-860c190"]),  # type=edge, type=sha (sha-<7>)
+        ("refs/pull/2/merge", ["pr-2", "sha-860c190"]),  # (README) type=ref,event=pr; never pushed
     ],
 )
 def test_same_tags_as_metadata_action(ref, tags):
@@ -62,9 +63,9 @@ def test_a_dirty_tree_is_marked_on_branches():
     assert compute("refs/heads/main", SHA, dirty=True).tags == ("edge", "sha-860c190-dirty")
 
 
-@pytest.mark.parametrize("ref", ["refs/pull/2/merge", "main", "refs/remotes/origin/main"])
+@pytest.mark.parametrize("ref", ["refs/pull/x/merge", "main", "refs/remotes/origin/main"])
 def test_unknown_refs_are_refused(ref):
-    with pytest.raises(PipelineError, match="neither refs/heads"):
+    with pytest.raises(PipelineError, match="is not refs/heads/<branch>, refs/pull/<n>/merge or"):
         compute(ref, SHA)
 
 
