@@ -44,10 +44,13 @@ lock: $(VENV)/.installed ## Regenerate requirements*.txt from requirements*.in (
 lock-check: $(VENV)/.installed ## Fail, naming `make lock`, when a lock is stale
 	$(PYTHON) -m pipeline lock-check $(LOCKS)
 
-lint: $(VENV)/.installed ## flake8, hadolint, shellcheck, workflow checks
+lint: $(VENV)/.installed ## flake8, hadolint, shellcheck, zizmor, workflow schemas, accepted risks
 	$(BIN)/flake8 app tests pipeline
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/shellcheck scripts/*.sh .ci/run
+	$(BIN)/zizmor --offline --persona auditor --quiet .github/
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(PYTHON) -m pipeline ignores .trivyignore.yaml
 
 unit: $(VENV)/.installed ## Unit tests with coverage (no Docker needed)

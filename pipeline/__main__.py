@@ -21,7 +21,8 @@ def cmd_lock_check(args):
 
 
 def cmd_tags(args):
-    """Print shell assignments for the build: VERSION, REVISION, CREATED, TAGS, IMMUTABLE."""
+    """Print the build's settings: VERSION, REVISION, CREATED, SOURCE_DATE_EPOCH, TAGS and
+    IMMUTABLE, as shell assignments or as $GITHUB_ENV lines."""
     if args.ref:
         ref, sha, dirty = args.ref, args.sha or gitref.git("rev-parse", "HEAD"), args.dirty
     else:
@@ -31,11 +32,13 @@ def cmd_tags(args):
         "VERSION": computed.version,
         "REVISION": sha + ("-dirty" if dirty else ""),
         "CREATED": gitref.commit_time(sha),
+        "SOURCE_DATE_EPOCH": gitref.commit_epoch(sha),
         "TAGS": " ".join(computed.tags),
         "IMMUTABLE": " ".join(computed.immutable),
     }
+    quote = shlex.quote if args.format == "shell" else str
     for key, value in values.items():
-        print(f"{key}={shlex.quote(value)}")
+        print(f"{key}={quote(value)}")
 
 
 def cmd_guard(args):
@@ -112,6 +115,7 @@ def main(argv=None):
     p.add_argument("--ref", default=os.environ.get("REF") or None)
     p.add_argument("--sha", default=os.environ.get("SHA") or None)
     p.add_argument("--dirty", action="store_true")
+    p.add_argument("--format", choices=["shell", "github"], default="shell")
     p.set_defaults(func=cmd_tags)
 
     p = sub.add_parser("guard", help="refuse to overwrite a release tag")

@@ -34,3 +34,8 @@ def commit_time(sha):
     """The commit's time in UTC: a rebuild of the same commit gets the same `created` label."""
     utc = {**os.environ, "TZ": "UTC"}  # format-local formats in $TZ
     return git("show", "-s", "--format=%cd", "--date=format-local:%Y-%m-%dT%H:%M:%SZ", sha, env=utc)
+
+
+def commit_epoch(sha):
+    """The same time as seconds since the epoch, for SOURCE_DATE_EPOCH (reproducible builds)."""
+    return git("show", "-s", "--format=%ct", sha)

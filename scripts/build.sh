@@ -12,6 +12,7 @@ base=$(scripts/base-image.sh)
 "$DOCKER" build --iidfile "$ARTIFACTS/image-id" \
   --build-arg "PYTHON_IMAGE=$base" \
   --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" --build-arg "CREATED=$CREATED" \
+  --build-arg "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH" \
   --build-arg "TITLE=${IMAGE##*/}" ${SOURCE_URL:+--build-arg "SOURCE=$SOURCE_URL"} \
   --tag "$IMAGE:candidate" .
 echo "built $IMAGE:candidate $(cat "$ARTIFACTS/image-id") on $base (version $VERSION)"

@@ -67,6 +67,13 @@ def test_tags_from_an_explicit_ref(repo, capsys):
     assert assignments(capsys)["IMMUTABLE"] == "2.0.0-rc.1"
 
 
+def test_tags_for_github_env(repo, capsys):
+    assert main(["tags", "--ref", "refs/tags/v1.2.3", "--format", "github"]) == 0
+    values = assignments(capsys)
+    assert values["TAGS"] == "1.2.3 1.2 1 latest"  # $GITHUB_ENV takes values unquoted
+    assert values["SOURCE_DATE_EPOCH"] == "1767323045"  # 2026-01-02T03:04:05Z
+
+
 def test_dirty_tree(repo, tmp_path, capsys):
     (tmp_path / "f").write_text("2\n")
     assert main(["tags"]) == 0
