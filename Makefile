@@ -22,8 +22,6 @@ export TRIVY := $(BIN)/trivy
 export DOCKER_BUILDKIT := 1
 
 LOCKS := requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt
-COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
-	--no-emit-index-url --no-emit-find-links
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -35,11 +33,8 @@ $(VENV)/.installed: requirements-dev.txt
 
 venv: $(VENV)/.installed ## Create .venv with the locked dev tools
 
-lock: $(VENV)/.installed ## Regenerate requirements*.txt from requirements*.in (Python $(PYTHON_VERSION))
-	@[ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = $(PYTHON_VERSION) ] \
-		|| { echo "error: locks are compiled with Python $(PYTHON_VERSION); install it and rerun" >&2; exit 1; }
-	CUSTOM_COMPILE_COMMAND="make lock" $(COMPILE) -o requirements.txt requirements.in
-	CUSTOM_COMPILE_COMMAND="make lock" $(COMPILE) -o requirements-dev.txt requirements-dev.in
+lock: $(VENV)/.installed ## Regenerate requirements*.txt from requirements*.in, with the image's Python
+	scripts/lock.sh
 
 lock-check: $(VENV)/.installed ## Fail, naming `make lock`, when a lock is stale
 	$(PYTHON) -m pipeline lock-check $(LOCKS)
@@ -73,11 +68,11 @@ scan: $(VENV)/.installed ## Scan the built image with Trivy (stage 4)
 push: $(VENV)/.installed ## Push the scanned image under its tags (stage 5)
 	scripts/push.sh
 
-pipeline: $(VENV)/.installed ## The main job: check, build, smoke, scan, push to $(REGISTRY)
+pipeline: $(VENV)/.installed ## The main job: check, build, smoke, scan, push to REGISTRY
 	@$(MAKE) --no-print-directory registry-default
 	@scripts/pipeline.sh
 
-registry: $(VENV)/.installed ## Start a local registry on $(REGISTRY) unless one answers
+registry: $(VENV)/.installed ## Start a local registry on REGISTRY unless one answers
 	scripts/registry.sh start
 
 registry-stop: ## Stop the local registry started by `make registry`
@@ -86,7 +81,7 @@ registry-stop: ## Stop the local registry started by `make registry`
 registry-default: # the default registry is started for you; any other is yours to run
 	@[ "$(REGISTRY)" != $(DEFAULT_REGISTRY) ] || scripts/registry.sh start >/dev/null
 
-stand-in-base: ## Build a local stand-in for python:$(PYTHON_VERSION)-slim (air-gapped machines)
+stand-in-base: ## Build a local stand-in for the official slim base (air-gapped machines)
 	scripts/stand-in-base.sh
 
 dev: ## Run the app from source on :8000 with reload, under CPU and memory limits
