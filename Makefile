@@ -40,7 +40,7 @@ lock-check: $(VENV)/.installed ## Fail, naming `make lock`, when a lock is stale
 	$(PYTHON) -m pipeline lock-check $(LOCKS)
 
 lint: $(VENV)/.installed ## flake8, hadolint, shellcheck, zizmor, workflow schemas, accepted risks
-	$(BIN)/flake8 app tests pipeline
+	$(BIN)/flake8 app tests pipeline bench
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/shellcheck scripts/*.sh .ci/run
 	$(BIN)/zizmor --offline --persona auditor --quiet .github/
@@ -87,8 +87,18 @@ stand-in-base: ## Build a local stand-in for the official slim base (air-gapped 
 dev: ## Run the app from source on :8000 with reload, under CPU and memory limits
 	scripts/dev.sh
 
+bench-lock: $(VENV)/.installed ## Regenerate the bench's locks (bench/locks/*.txt, bench/requirements.txt)
+	CUSTOM_COMPILE_COMMAND="make bench-lock" scripts/lock.sh bench/locks/*.in bench/requirements.in
+
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed ## Build speed, size, start-up, throughput: this Dockerfile vs the article's and docker init's
+	$(PYTHON) -m bench.bench
+
 clean: ## Remove the venv, caches and artifacts
 	rm -rf $(VENV) $(ARTIFACTS) .cache .coverage .pytest_cache
 
 .PHONY: help venv lock lock-check lint unit test check build smoke scan push pipeline registry \
-	registry-stop registry-default stand-in-base dev clean
+	registry-stop registry-default stand-in-base dev bench bench-lock clean

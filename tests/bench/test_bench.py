@@ -1,0 +1,175 @@
+"""The bench's parts, not its timings: no Docker, no network beyond a loopback server."""
+
+import http.server
+import json
+import threading
+
+import pytest
+
+from bench import bench
+from pipeline.locks import check
+
+# The article's Dockerfile as its text has it; ours may differ only in the base.
+ARTICLE = ["FROM python:3.8-slim", "WORKDIR /app", "COPY . /app",
+           "RUN pip install --trusted-host pypi.python.org -r requirements.txt", "EXPOSE 80",
+           "ENV NAME World", 'CMD ["python", "app.py"]']
+
+
+def instructions(path):
+    """A Dockerfile's instructions, one string each: comments dropped, continuations joined."""
+    text = path.read_text().replace("\\\n", " ")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_article_dockerfile_is_the_articles_but_for_its_base():
+    ours = instructions(bench.HERE / "dockerfiles/article.Dockerfile")
+    assert ours[:2] == ["ARG PYTHON_IMAGE=python:3.8-slim", "FROM ${PYTHON_IMAGE}"]
+    assert ours[2:] == ARTICLE[1:]
+
+
+def test_docker_init_dockerfile_keeps_its_template_but_for_base_and_command():
+    ours = instructions(bench.HERE / "dockerfiles/docker-init.Dockerfile")
+    assert ours[:2] == ["ARG PYTHON_IMAGE=python:3.11.4-slim", "FROM ${PYTHON_IMAGE} AS base"]
+    assert not any(line.startswith("# syntax") for line in
+                   (bench.HERE / "dockerfiles/docker-init.Dockerfile").read_text().splitlines())
+    assert "RUN --mount=type=cache,target=/root/.cache/pip --mount=type=bind,source=requirements"\
+           ".txt,target=requirements.txt python -m pip install -r requirements.txt" in ours
+    assert ours[-3:] == ["COPY . .", "EXPOSE 8000",
+                         "CMD gunicorn 'app.wsgi:app' --bind=0.0.0.0:8000"]
+
+
+@pytest.mark.parametrize("variant, extra", [
+    ("article", {"app.py"}), ("docker-init", {".dockerignore"}), ("project", {".dockerignore"}),
+])
+def test_context_has_the_app_the_lock_and_the_variants_files(tmp_path, variant, extra):
+    lock = tmp_path / "lock.txt"
+    lock.write_text("flask==3.1.3\n")
+    context = bench.prepare_context(variant, lock, tmp_path / "context")
+    top = {p.name for p in context.iterdir()}
+    assert top == {"app", "requirements.txt", "Dockerfile"} | extra
+    assert (context / "requirements.txt").read_text() == "flask==3.1.3\n"
+    assert (context / "app/wsgi.py").read_bytes() == (bench.ROOT / "app/wsgi.py").read_bytes()
+    assert not list(context.rglob("__pycache__"))
+    if variant == "project":
+        assert (context / "Dockerfile").read_bytes() == (bench.ROOT / "Dockerfile").read_bytes()
+
+
+def test_an_app_edit_is_one_new_line_and_never_the_same_twice(tmp_path):
+    context = bench.prepare_context("article", bench.ROOT / "requirements.txt", tmp_path / "c")
+    original = (bench.ROOT / "app/greeting.py").read_text()
+    bench.edit_app(context)
+    first = (context / "app/greeting.py").read_text()
+    bench.edit_app(context)
+    second = (context / "app/greeting.py").read_text()
+    assert first.startswith(original) and second.startswith(original) and first != second
+    assert len(first.splitlines()) == len(original.splitlines()) + 1
+
+
+@pytest.mark.parametrize("name", ["heavy", "heavy-plus1", "template-plus1"])
+def test_bench_locks_are_fresh_hashed_and_machine_free(name):
+    source, lock = bench.HERE / f"locks/{name}.in", bench.HERE / f"locks/{name}.txt"
+    check(source, lock)
+    text = lock.read_text()
+    assert "#    make bench-lock\n" in text and "with Python 3.13" in text
+    assert "--index-url" not in text and "--find-links" not in text and "file://" not in text
+    pins = [line for line in text.splitlines() if "==" in line and not line.startswith(" ")]
+    assert pins and all(line.endswith("\\") for line in pins)  # a --hash line follows each
+
+
+def test_plus_one_locks_add_one_dependency_and_move_no_pin():
+    def pinned(path):
+        return {line.split(" ")[0] for line in path.read_text().splitlines() if "==" in line
+                and not line.startswith(" ")}
+
+    for base, plus in bench.SETS.values():
+        assert pinned(plus) - pinned(base) == {"python-dotenv==1.2.4"}
+        assert pinned(base) <= pinned(plus)
+
+
+def test_median_percentile_and_ratio():
+    assert bench.median([3.0, 1.0, 2.0]) == 2.0
+    assert bench.median([1.0, None, 3.0]) == 2.0
+    assert bench.median([]) is None
+    values = list(range(1, 101))
+    assert bench.percentile(values, 99) == 99
+    assert bench.percentile(values, 100) == 100
+    assert bench.percentile([5.0], 99) == 5.0
+    assert bench.percentile([], 99) is None
+    assert bench.ratio(3.0, 2.0) == 1.5
+    assert bench.ratio(3.0, 0) is None and bench.ratio(None, 2.0) is None
+
+
+def fake_results():
+    def figures(scale):
+        return {key: [scale * 10.0, scale * 12.0, scale * 11.0] for key, _, _ in bench.METRICS}
+
+    samples = {"builds": {"template": {"article": figures(1), "docker-init": figures(0.5),
+                                       "project": figures(2)}},
+               "pipeline": {"pipeline_unchanged": [40.0, 42.0, 41.0],
+                            "pipeline_app_change": [50.0, 52.0, 51.0]}}
+    results = {"samples": samples, "runs": 3}
+    results["median"], results["ratio"], results["pipeline"] = bench.summarize(samples)
+    return results
+
+
+def test_summary_is_medians_and_ratios_to_the_article():
+    results = fake_results()
+    assert results["median"]["template"]["article"]["cold"] == 11.0
+    assert results["ratio"]["template"]["docker-init"]["cold"] == 0.5
+    assert results["ratio"]["template"]["project"]["rps"] == 2.0
+    assert results["pipeline"] == {"pipeline_unchanged": 41.0, "pipeline_app_change": 51.0}
+
+
+def test_table_has_a_row_per_figure_and_ratios_to_the_article():
+    table = bench.render_table(fake_results())
+    lines = table.splitlines()
+    assert "| | article | docker init | this project |" in lines
+    assert "| cold build (no build cache) | 11.0 s | 5.5 s (×0.50) | 22.0 s (×2.00) |" in lines
+    assert "| image size over its base | 11 MB | 6 MB (×0.50) | 22 MB (×2.00) |" in lines
+    assert "| `make pipeline`, unchanged tree | 41.0 s |" in lines
+    rows = [line for line in lines if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 1 + len(bench.METRICS) + 1 + len(bench.PIPELINE)
+    assert bench.fmt(None, "s") == "—"
+
+
+class Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_load_sends_exactly_the_requests_asked_for_on_loopback():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        stats = bench.load(server.server_address[1], count=30, concurrency=3, seconds=10)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert stats["requests"] == 30 and stats["errors"] == 0
+    assert stats["rps"] > 0 and stats["p99"] > 0
+
+
+def test_load_stops_at_its_time_bound_and_counts_failures():
+    # Nothing listens on the port: every request fails at once, until the time bound.
+    stats = bench.load(1, count=10**9, concurrency=2, seconds=0.2)
+    assert 0 < stats["requests"] == stats["errors"] < 10**9
+    assert stats["rps"] == 0 and stats["p99"] is None
+
+
+def test_requests_go_to_loopback_only():
+    with pytest.raises(ValueError):
+        bench.get(80, host="10.0.0.1")
+
+
+def test_the_readme_quotes_the_latest_results():
+    results = json.loads((bench.RESULTS / "results.json").read_text())
+    readme = (bench.ROOT / "README.md").read_text()
+    assert bench.render_table(results) in readme
+    assert f"Latest run: {results['date']}" in readme.replace("\n", " ")
