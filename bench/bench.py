@@ -39,6 +39,7 @@ CONTEXT_FILES = {  # beside app/ and requirements.txt
     "project": {"Dockerfile": ROOT / "Dockerfile", ".dockerignore": ROOT / ".dockerignore"},
 }
 # Each set: the lock the cold build installs, and the same lock plus one dependency.
+ADDED = "python-dotenv"
 SETS = {
     "template": (ROOT / "requirements.txt", HERE / "locks/template-plus1.txt"),
     "heavy": (HERE / "locks/heavy.txt", HERE / "locks/heavy-plus1.txt"),
@@ -396,7 +397,25 @@ def chart(results, path):
     plt.close(figure)
 
 
+def pins(lock):
+    return {line.split(" ")[0] for line in Path(lock).read_text().splitlines()
+            if "==" in line and not line.startswith((" ", "#"))}
+
+
+def stale_locks():
+    """A "+1" lock must be its base lock plus ADDED, every other pin the same: the app's lock
+    moves (Dependabot, `make lock`) without the bench's, so this is checked when the bench runs."""
+    stale = []
+    for name, (base, plus_one) in SETS.items():
+        added, dropped = pins(plus_one) - pins(base), pins(base) - pins(plus_one)
+        if {pin.split("==")[0] for pin in added} != {ADDED} or dropped:
+            stale.append(f"{Path(plus_one).relative_to(ROOT)} is not {Path(base).name} + {ADDED}")
+    return stale
+
+
 def main():
+    if stale := stale_locks():
+        sys.exit(f"bench: {'; '.join(stale)}: run `make bench-lock`")
     runs = int(os.environ.get("BENCH_RUNS", "3"))
     sets = [s for s in os.environ.get("BENCH_SETS", ",".join(SETS)).split(",") if s]
     if runs < 1 or not set(sets) <= set(SETS):
