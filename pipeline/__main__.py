@@ -43,13 +43,8 @@ def cmd_tags(args):
 
 def cmd_guard(args):
     """Exit 0 printing `push` or `exists`; refuse (exit 1) an immutable tag at another digest.
-
-    The registry is asked over its HTTP API, unless the caller already asked it with its own
-    credentials (`--existing`, "none" when the tag is absent), as CI does for GHCR."""
-    if args.existing is not None:
-        existing = None if args.existing == "none" else args.existing
-    else:
-        existing = registry.digest(args.registry, args.repository, args.tag)
+    scripts/guard-release.sh looks the tag up with the Docker CLI, which holds the credentials."""
+    existing = None if args.existing == "none" else args.existing
     print("exists" if registry.guard(existing, args.candidates, args.tag) else "push")
 
 
@@ -119,10 +114,8 @@ def main(argv=None):
     p.set_defaults(func=cmd_tags)
 
     p = sub.add_parser("guard", help="refuse to overwrite a release tag")
-    p.add_argument("--registry", required=True)
-    p.add_argument("--repository", required=True)
     p.add_argument("--tag", required=True)
-    p.add_argument("--existing", help="the tag's digest if the caller looked it up, or none")
+    p.add_argument("--existing", required=True, help="the tag's digest now, or none")
     p.add_argument("candidates", nargs="*", help="digests the image to push is known by")
     p.set_defaults(func=cmd_guard)
 

@@ -19,7 +19,7 @@ known=$("$DOCKER" image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' 
   | sed -n "s|^$repo@||p")
 for tag in $IMMUTABLE; do
   # shellcheck disable=SC2086 # one argument per known digest
-  "$PYTHON" -m pipeline guard --registry "$REGISTRY" --repository "$IMAGE" --tag "$tag" $known >/dev/null
+  scripts/guard-release.sh "$repo" "$tag" $known >/dev/null
 done
 
 digest=

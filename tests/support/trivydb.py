@@ -2,27 +2,23 @@
 
 Offline tests of the scanning pipeline cannot download the real Trivy DB, so
 they write one with just the advisories a test needs, push it to a
-``docker-registry`` on loopback and point Trivy at it::
+registry on loopback (scripts/registry.sh starts one) and point Trivy at it::
 
     write_db(tmp / "db", pip=[PipAdvisory("flask", "GHSA-...", ["<3.0.1"], ["3.0.1"])])
-    with local_registry(tmp / "registry") as url:  # "http://127.0.0.1:5055"
-        push(url, "trivy-db", pack(tmp / "db"))
-        # trivy rootfs --db-repository 127.0.0.1:5055/trivy-db:2 ...
+    push("http://127.0.0.1:5055", "trivy-db", pack(tmp / "db"))
+    # TRIVY_DB_REPOSITORY=127.0.0.1:5055/trivy-db:2 trivy image ...
 
 The bucket layout follows aquasecurity/trivy-db (pkg/db, pkg/vulnsrc/ghsa,
 pkg/vulnsrc/debian) at schema version 2.
 """
 
-import contextlib
 import hashlib
 import io
 import json
-import subprocess
 import tarfile
-import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -204,39 +200,3 @@ def push(registry_url: str, repository: str, data: bytes, tag: str = "2") -> str
         headers={"Content-Type": OCI_MANIFEST_MEDIA_TYPE})
     _urlopen(request).close()
     return _digest(manifest)
-
-
-@contextlib.contextmanager
-def local_registry(storage_dir, port: int = 5055,
-                   binary: str = "docker-registry") -> Iterator[str]:
-    """Run a CNCF distribution registry on 127.0.0.1:``port``; yield its URL."""
-    storage = Path(storage_dir)
-    storage.mkdir(parents=True, exist_ok=True)
-    config = storage / "config.yml"
-    # JSON is valid YAML, which spares a YAML dependency.
-    config.write_text(json.dumps({
-        "version": 0.1,
-        "log": {"level": "warn"},
-        "storage": {"filesystem": {"rootdirectory": str(storage / "data")}},
-        "http": {"addr": f"127.0.0.1:{port}"},
-    }))
-    url = f"http://127.0.0.1:{port}"
-    log = storage / "registry.log"
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen([binary, "serve", str(config)],
-                                   stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(100):
-            if process.poll() is not None:
-                raise RuntimeError(f"registry exited: {log.read_text()}")
-            try:
-                _urlopen(f"{url}/v2/", timeout=1).close()
-                break
-            except OSError:  # urllib.error.URLError is an OSError
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"registry did not start on {url}")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
