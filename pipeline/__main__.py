@@ -7,8 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
-# Only the standard library at import time: CI runs `tags` and `image-config` with a bare Python.
-from pipeline import PipelineError, gitref, registry, scan, tags
+# Only the standard library at import time: CI's image jobs run these with a bare Python.
+from pipeline import PipelineError, gitref, images, registry, scan, tags
 
 
 def cmd_lock_check(args):
@@ -48,19 +48,18 @@ def cmd_guard(args):
     print("exists" if registry.guard(existing, args.candidates, args.tag) else "push")
 
 
-def cmd_image_config(args):
-    """From a manifest on stdin: `config <digest>`; from an index: `manifest <digest>` of the
-    image for `--platform` (attestation manifests are skipped)."""
-    document = json.load(sys.stdin)
-    if "config" in document:
-        print("config", document["config"]["digest"])
-        return
-    for entry in document.get("manifests", []):
-        platform = entry.get("platform", {})
-        if f"{platform.get('os')}/{platform.get('architecture')}" == args.platform:
-            print("manifest", entry["digest"])
-            return
-    raise PipelineError(f"the index has no {args.platform} image")
+def cmd_platform_manifest(args):
+    """From an index on stdin, the digest of --platform's manifest; nothing for a manifest."""
+    digest = images.platform_manifest(json.load(sys.stdin), args.platform)
+    if digest:
+        print(digest)
+
+
+def cmd_same_image(args):
+    """`docker image inspect` of the scanned image against the pushed image's config."""
+    images.same_image(json.loads(Path(args.scanned).read_text()),
+                      json.loads(Path(args.pushed).read_text()))
+    print("the pushed image is the scanned image: same layers, same run-time configuration")
 
 
 def cmd_ping(args):
@@ -119,9 +118,14 @@ def main(argv=None):
     p.add_argument("candidates", nargs="*", help="digests the image to push is known by")
     p.set_defaults(func=cmd_guard)
 
-    p = sub.add_parser("image-config", help="follow a manifest (stdin) to its image config")
-    p.add_argument("--platform", default="linux/amd64")
-    p.set_defaults(func=cmd_image_config)
+    p = sub.add_parser("platform-manifest", help="a platform's manifest in an index (stdin)")
+    p.add_argument("--platform", required=True)
+    p.set_defaults(func=cmd_platform_manifest)
+
+    p = sub.add_parser("same-image", help="refuse unless the pushed image is the scanned one")
+    p.add_argument("scanned", help="`docker image inspect` of the scanned image (JSON)")
+    p.add_argument("pushed", help="the pushed image's config (JSON)")
+    p.set_defaults(func=cmd_same_image)
 
     p = sub.add_parser("ping", help="is the registry answering?")
     p.add_argument("--registry", required=True)

@@ -139,22 +139,22 @@ def test_guard(capsys):
     assert "release 1.0.0 already exists at sha256:b" in capsys.readouterr().err
 
 
-def test_image_config_follows_an_index_to_the_platform(monkeypatch, capsys):
+def test_platform_manifest_follows_an_index_to_the_platform(monkeypatch, capsys):
     index = {"manifests": [
         {"digest": "sha256:att", "platform": {"os": "unknown", "architecture": "unknown"}},
         {"digest": "sha256:arm", "platform": {"os": "linux", "architecture": "arm64"}},
         {"digest": "sha256:amd", "platform": {"os": "linux", "architecture": "amd64"}},
     ]}
-    for document, args, out in [
-        (index, ["--platform", "linux/arm64"], "manifest sha256:arm\n"),
-        (index, [], "manifest sha256:amd\n"),
-        ({"config": {"digest": "sha256:cfg"}, "layers": []}, [], "config sha256:cfg\n"),
+    for document, platform, out in [
+        (index, "linux/arm64", "sha256:arm\n"),
+        (index, "linux/amd64", "sha256:amd\n"),
+        ({"config": {"digest": "sha256:cfg"}, "layers": []}, "linux/amd64", ""),
     ]:
         monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(document)))
-        assert main(["image-config", *args]) == 0
+        assert main(["platform-manifest", "--platform", platform]) == 0
         assert capsys.readouterr().out == out
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(index)))
-    assert main(["image-config", "--platform", "linux/s390x"]) == 1
+    assert main(["platform-manifest", "--platform", "linux/s390x"]) == 1
     assert "the index has no linux/s390x image" in capsys.readouterr().err
 
 

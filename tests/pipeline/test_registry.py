@@ -1,6 +1,7 @@
 """pipeline.registry against the real registry on loopback."""
 
 import http.server
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 from pipeline import PipelineError, registry as api
 from pipeline.__main__ import main
-from tests.docker import DOCKER, ROOT, docker
+from tests.docker import DOCKER, ROOT, base_image, docker
 
 pytestmark = pytest.mark.registry
 
@@ -95,3 +96,19 @@ def test_guard_release_when_the_registry_is_down():
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot read 127.0.0.1:9/unit/tiny:1.0.0 from its "
                                     "registry: ")
+
+
+def test_the_pushed_image_is_the_scanned_one(pushed, registry, tmp_path, capsys):
+    """`docker image inspect` (what was scanned) against the config the registry serves."""
+    repo, digest = pushed
+    status, _, body = registry.get(f"/v2/unit/tiny/manifests/{digest}")
+    config_digest = json.loads(body)["config"]["digest"]
+    status, _, config = registry.get(f"/v2/unit/tiny/blobs/{config_digest}")
+    (tmp_path / "pushed.json").write_bytes(config)
+    (tmp_path / "scanned.json").write_text(docker("image", "inspect", f"{repo}:1.0.0").stdout)
+    assert main(["same-image", str(tmp_path / "scanned.json"), str(tmp_path / "pushed.json")]) == 0
+    assert capsys.readouterr().out.startswith("the pushed image is the scanned image")
+
+    (tmp_path / "other.json").write_text(docker("image", "inspect", base_image()).stdout)
+    assert main(["same-image", str(tmp_path / "other.json"), str(tmp_path / "pushed.json")]) == 1
+    assert "the pushed image is not the scanned one (layers" in capsys.readouterr().err
