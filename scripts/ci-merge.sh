@@ -18,7 +18,9 @@ if [ "$(printf '%s\n' "${tags[@]}" | sort)" != "$(printf "$IMAGE:%s\n" "${ours[@
   exit 1
 fi
 
-candidate=sha256:$("$DOCKER" buildx imagetools create --dry-run "${sources[@]}" | sha256sum | cut -d' ' -f1)
+# The list's digest before it exists: --dry-run prints the bytes it would push, plus a newline.
+candidate=sha256:$("$DOCKER" buildx imagetools create --dry-run "${sources[@]}" | head -c -1 \
+  | sha256sum | cut -d' ' -f1)
 for tag in $IMMUTABLE; do scripts/guard-release.sh "$IMAGE" "$tag" "$candidate"; done
 
 args=()
