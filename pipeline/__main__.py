@@ -62,6 +62,15 @@ def cmd_same_image(args):
     print("the pushed image is the scanned image: same layers, same run-time configuration")
 
 
+def cmd_debian(args):
+    """What scripts/engine.sh and stand-in-base.sh read from the machine's own apt sources."""
+    from pipeline import debian
+
+    entry = debian.own(debian.read(), args.codename or debian.codename())
+    print({"source": debian.source(entry), "pin": debian.pin(), "mirror": entry.uris[0],
+           "suite": debian.SUITE}[args.what], end="" if args.what in ("source", "pin") else "\n")
+
+
 def cmd_ping(args):
     registry.ping(args.registry)
 
@@ -126,6 +135,11 @@ def main(argv=None):
     p.add_argument("scanned", help="`docker image inspect` of the scanned image (JSON)")
     p.add_argument("pushed", help="the pushed image's config (JSON)")
     p.set_defaults(func=cmd_same_image)
+
+    p = sub.add_parser("debian", help="apt source, pin or mirror, read from the machine's own")
+    p.add_argument("what", choices=["source", "pin", "mirror", "suite"])
+    p.add_argument("--codename", help="the release whose entry to read (default: this machine's)")
+    p.set_defaults(func=cmd_debian)
 
     p = sub.add_parser("ping", help="is the registry answering?")
     p.add_argument("--registry", required=True)

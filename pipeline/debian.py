@@ -1,0 +1,100 @@
+"""Apt sources for Engine 28 from Debian's testing suite, written from the machine's own entry so
+that no file names a mirror: `python3 -m pipeline debian source|pin|mirror`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import PipelineError
+
+SUITE = "forky"  # the suite with Docker 28.5, buildx 0.29, compose 2.40, containerd 2.1
+PRIORITY = 100  # below the release's 500: only what is asked for by name comes from it
+
+
+@dataclass(frozen=True)
+class Entry:
+    uris: tuple[str, ...]
+    suites: tuple[str, ...]
+    components: tuple[str, ...]
+    signed_by: str = ""
+
+
+def parse(text: str, deb822: bool) -> list[Entry]:
+    """The `deb` entries of a deb822 `.sources` file or of a one-line `sources.list`."""
+    entries = []
+    if deb822:
+        for stanza in re.split(r"\n\s*\n", text):
+            fields: dict[str, str] = {}
+            key = ""
+            for line in stanza.splitlines():
+                if line.startswith("#") or not line.strip():
+                    continue
+                if line[0].isspace() and key:
+                    fields[key] += " " + line.strip()
+                    continue
+                key, _, value = line.partition(":")
+                key = key.strip().lower()
+                fields[key] = value.strip()
+            if "deb" in fields.get("types", "").split() and fields.get("enabled", "yes") != "no":
+                entries.append(Entry(tuple(fields.get("uris", "").split()),
+                                     tuple(fields.get("suites", "").split()),
+                                     tuple(fields.get("components", "").split()),
+                                     fields.get("signed-by", "")))
+        return entries
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if not words or words[0] != "deb":
+            continue
+        words = words[1:]
+        signed_by = ""
+        if words and words[0].startswith("["):
+            options = []
+            while words:
+                word = words.pop(0)
+                options.append(word.strip("[]"))
+                if word.endswith("]"):
+                    break
+            for option in options:
+                if option.startswith("signed-by="):
+                    signed_by = option.split("=", 1)[1]
+        if len(words) >= 2:
+            entries.append(Entry((words[0],), (words[1],), tuple(words[2:]), signed_by))
+    return entries
+
+
+def read(apt: Path = Path("/etc/apt")) -> list[Entry]:
+    entries = []
+    files = [apt / "sources.list"] + sorted((apt / "sources.list.d").glob("*"))
+    for path in files:
+        if path.suffix in (".list", ".sources") and path.is_file() and path.name != f"{SUITE}.sources":
+            entries += parse(path.read_text(), path.suffix == ".sources")
+    return entries
+
+
+def own(entries: list[Entry], codename: str) -> Entry:
+    """The entry that serves the release itself (not its security or backports suites)."""
+    for entry in entries:
+        if codename in entry.suites and entry.uris:
+            return entry
+    raise PipelineError(f"no apt source serves Debian {codename}: add one to /etc/apt/sources.list.d")
+
+
+def source(entry: Entry) -> str:
+    lines = ["Types: deb", f"URIs: {' '.join(entry.uris)}", f"Suites: {SUITE}",
+             f"Components: {' '.join(entry.components) or 'main'}"]
+    if entry.signed_by:
+        lines.append(f"Signed-By: {entry.signed_by}")
+    return "\n".join(lines) + "\n"
+
+
+def pin() -> str:
+    return f"Package: *\nPin: release n={SUITE}\nPin-Priority: {PRIORITY}\n"
+
+
+def codename(os_release: Path = Path("/etc/os-release")) -> str:
+    for line in os_release.read_text().splitlines():
+        if line.startswith("VERSION_CODENAME="):
+            return line.split("=", 1)[1].strip().strip('"')
+    raise PipelineError(f"{os_release} names no VERSION_CODENAME: is this Debian?")
