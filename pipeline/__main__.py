@@ -1,5 +1,7 @@
 """Command line for the scripts: `python -m pipeline COMMAND ...`; errors are one line, exit 1."""
 
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -8,10 +10,10 @@ import sys
 from pathlib import Path
 
 # Only the standard library at import time: CI's image jobs run these with a bare Python.
-from pipeline import PipelineError, gitref, images, registry, scan, tags
+from pipeline import PipelineError, gitref, registry, scan, tags
 
 
-def cmd_lock_check(args):
+def cmd_lock_check(args: argparse.Namespace) -> None:
     from pipeline import locks
 
     for pair in args.pairs:
@@ -20,7 +22,7 @@ def cmd_lock_check(args):
     print("locks are fresh: " + ", ".join(pair.split(":")[1] for pair in args.pairs))
 
 
-def cmd_tags(args):
+def cmd_tags(args: argparse.Namespace) -> None:
     """Print the build's settings: VERSION, REVISION, CREATED, SOURCE_DATE_EPOCH, TAGS and
     IMMUTABLE, as shell assignments or as $GITHUB_ENV lines."""
     if args.ref:
@@ -41,28 +43,62 @@ def cmd_tags(args):
         print(f"{key}={quote(value)}")
 
 
-def cmd_guard(args):
-    """Exit 0 printing `push` or `exists`; refuse (exit 1) an immutable tag at another digest.
-    scripts/guard-release.sh looks the tag up with the Docker CLI, which holds the credentials."""
-    existing = None if args.existing == "none" else args.existing
-    print("exists" if registry.guard(existing, args.candidates, args.tag) else "push")
+def cmd_build(args: argparse.Namespace) -> None:
+    """Build one platform or several, one after another (each is one CI matrix job)."""
+    from pipeline import build
+
+    for platform in args.platform.split(","):
+        record = build.main(args.image, platform, args.push, Path(args.artifacts),
+                            args.cache_from, args.cache_to, args.extra)
+        built = record.platform(platform)
+        print(f"built {platform}: {built.ref} (config {built.config[:19]})")
 
 
-def cmd_platform_manifest(args):
-    """From an index on stdin, the digest of --platform's manifest; nothing for a manifest."""
-    digest = images.platform_manifest(json.load(sys.stdin), args.platform)
-    if digest:
-        print(digest)
+def cmd_record(args: argparse.Namespace) -> None:
+    """What smoke and scan run (`refs`), and what they passed (`passed STAGE PLATFORM`)."""
+    from pipeline import run
+
+    path = Path(args.artifacts) / "run.json"
+    record = run.load(path)
+    if args.action == "refs":
+        for platform in record.platforms:
+            print(platform.platform, platform.ref)
+    elif args.action == "passed":
+        record.passed(args.stage, args.on)
+        record.save(path)
+    else:
+        print(getattr(record, args.action))
 
 
-def cmd_same_image(args):
-    """`docker image inspect` of the scanned image against the pushed image's config."""
-    images.same_image(json.loads(Path(args.scanned).read_text()),
-                      json.loads(Path(args.pushed).read_text()))
-    print("the pushed image is the scanned image: same layers, same run-time configuration")
+def cmd_publish(args: argparse.Namespace) -> None:
+    from pipeline import publish
+
+    out = Path(args.artifacts) / "published.json"
+    chosen = publish.main([Path(r) for r in args.records], out)
+    done = json.loads(out.read_text())
+    if chosen.noop:
+        print(f"release already published at {done['digest']} with these images: nothing to do")
+    else:
+        print(f"published {done['image']}@{done['digest']} as {' '.join(chosen.tags)}")
+    if os.environ.get("GITHUB_OUTPUT"):
+        with open(os.environ["GITHUB_OUTPUT"], "a") as output:
+            output.write(f"digest={done['digest']}\n")
+            output.write(f"manifests={' '.join(done['manifests'].values())}\n")
 
 
-def cmd_debian(args):
+def cmd_digests(args: argparse.Namespace) -> None:
+    from pipeline import publish
+
+    print("\n".join(publish.digests(args.ref)))
+
+
+def cmd_base_args(args: argparse.Namespace) -> None:
+    from pipeline import base
+
+    print("\n".join(base.args()))
+
+
+def cmd_debian(args: argparse.Namespace) -> None:
     """What scripts/engine.sh and stand-in-base.sh read from the machine's own apt sources."""
     from pipeline import debian
 
@@ -71,11 +107,11 @@ def cmd_debian(args):
            "suite": debian.SUITE}[args.what], end="" if args.what in ("source", "pin") else "\n")
 
 
-def cmd_ping(args):
+def cmd_ping(args: argparse.Namespace) -> None:
     registry.ping(args.registry)
 
 
-def cmd_verdict(args):
+def cmd_verdict(args: argparse.Namespace) -> int:
     report = Path(args.report).read_text() if Path(args.report).exists() else ""
     stderr = Path(args.stderr).read_text() if args.stderr and Path(args.stderr).exists() else ""
     result = scan.verdict(args.exit_code, report, stderr)
@@ -83,30 +119,48 @@ def cmd_verdict(args):
     return result.exit_code
 
 
-def cmd_ignores(args):
+def cmd_ignores(args: argparse.Namespace) -> None:
     path = Path(args.file)
     for entry in scan.check_ignores(path.read_text()) if path.exists() else []:
         print(f"note: accepted risk {entry} in {path} no longer applies", file=sys.stderr)
 
 
-def cmd_summary(args):
-    report = Path(args.report).read_text() if Path(args.report).exists() else "{}"
-    counts = scan.verdict(0, report).counts
-    vulns = ", ".join(f"{counts[s]} {s}" for s in scan.SEVERITIES if counts[s]) or "none found"
-    rows = [
-        ("image", args.image),
-        ("digest", args.digest or "-"),
-        ("size", f"{int(args.size) / 1e6:.1f} MB"),
-        ("vulnerabilities", vulns + " (fixable HIGH/CRITICAL gate)"),
-        ("tags pushed", args.tags or "none"),
-    ]
+def cmd_summary(args: argparse.Namespace) -> None:
+    """The table that ends a run, from the run record, the scan reports and what was published:
+    the same for `make pipeline` and CI's job summary; a stage that did not run shows "-"."""
+    from pipeline import run
+
+    artifacts = Path(args.artifacts)
+    try:
+        record = run.load(artifacts / "run.json")
+    except PipelineError:
+        print("| | result |\n|-|--------|\n| image | not built |")
+        return
+    published = artifacts / "published.json"
+    done = json.loads(published.read_text()) if published.exists() else {}
+    rows = [("image", record.image), ("version", record.version)]
+    for platform in record.platforms:
+        arch = platform.platform.split("/")[-1]
+        report = artifacts / f"trivy-{arch}.json"
+        if report.exists():
+            counts = scan.verdict(0, report.read_text()).counts
+            vulns = ", ".join(f"{counts[s]} {s}" for s in scan.SEVERITIES if counts[s]) or "none"
+        else:
+            vulns = "not scanned"
+        passed = ", ".join(platform.passed) or "nothing yet"
+        rows.append((platform.platform, f"{platform.digest or platform.ref}; passed: {passed}; "
+                                        f"vulnerabilities: {vulns}"))
+    rows.append(("digest", done.get("digest", "-")))
+    if done:
+        again = " (already published)" if done["noop"] else ""
+        rows.append(("tags", " ".join(done["tags"]) + again))
     width = max(len(name) for name, _ in rows)
     print(f"| {'':{width}} | result |\n|{'-' * (width + 2)}|--------|")
     for name, value in rows:
         print(f"| {name:{width}} | {value} |")
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = parser.add_subparsers(required=True)
 
@@ -121,20 +175,34 @@ def main(argv=None):
     p.add_argument("--format", choices=["shell", "github"], default="shell")
     p.set_defaults(func=cmd_tags)
 
-    p = sub.add_parser("guard", help="refuse to overwrite a release tag")
-    p.add_argument("--tag", required=True)
-    p.add_argument("--existing", required=True, help="the tag's digest now, or none")
-    p.add_argument("candidates", nargs="*", help="digests the image to push is known by")
-    p.set_defaults(func=cmd_guard)
+    p = sub.add_parser("build", help="build (and on push runs, push by digest) one platform")
+    p.add_argument("--image", required=True, help="registry/repository")
+    p.add_argument("--platform", required=True, help="os/arch, or several comma-separated")
+    p.add_argument("--push", action="store_true", help="push untagged, by digest")
+    p.add_argument("--artifacts", default="artifacts")
+    p.add_argument("--cache-from", default="")
+    p.add_argument("--cache-to", default="")
+    p.add_argument("extra", nargs="*", help="more buildx arguments (the base-image override)")
+    p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("platform-manifest", help="a platform's manifest in an index (stdin)")
-    p.add_argument("--platform", required=True)
-    p.set_defaults(func=cmd_platform_manifest)
+    p = sub.add_parser("record", help="read or add to the run record")
+    p.add_argument("action", choices=["refs", "passed", "image", "version", "revision"])
+    p.add_argument("stage", nargs="?", default="")
+    p.add_argument("on", nargs="?", default="", metavar="PLATFORM")
+    p.add_argument("--artifacts", default="artifacts")
+    p.set_defaults(func=cmd_record)
 
-    p = sub.add_parser("same-image", help="refuse unless the pushed image is the scanned one")
-    p.add_argument("scanned", help="`docker image inspect` of the scanned image (JSON)")
-    p.add_argument("pushed", help="the pushed image's config (JSON)")
-    p.set_defaults(func=cmd_same_image)
+    p = sub.add_parser("publish", help="tag the digests that passed; a release never moves")
+    p.add_argument("records", nargs="+", help="run records (one per platform job, or one)")
+    p.add_argument("--artifacts", default="artifacts")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("digests", help="a reference's digest and its platform images' digests")
+    p.add_argument("ref")
+    p.set_defaults(func=cmd_digests)
+
+    p = sub.add_parser("base-args", help="buildx arguments for the PYTHON_IMAGE override")
+    p.set_defaults(func=cmd_base_args)
 
     p = sub.add_parser("debian", help="apt source, pin or mirror, read from the machine's own")
     p.add_argument("what", choices=["source", "pin", "mirror", "suite"])
@@ -156,8 +224,7 @@ def main(argv=None):
     p.set_defaults(func=cmd_ignores)
 
     p = sub.add_parser("summary", help="the table that ends a pipeline run")
-    for name in ("image", "digest", "size", "report", "tags"):
-        p.add_argument(f"--{name}", default="")
+    p.add_argument("--artifacts", default="artifacts")
     p.set_defaults(func=cmd_summary)
 
     args = parser.parse_args(argv)

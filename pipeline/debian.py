@@ -68,7 +68,8 @@ def read(apt: Path = Path("/etc/apt")) -> list[Entry]:
     entries = []
     files = [apt / "sources.list"] + sorted((apt / "sources.list.d").glob("*"))
     for path in files:
-        if path.suffix in (".list", ".sources") and path.is_file() and path.name != f"{SUITE}.sources":
+        ours = path.name == f"{SUITE}.sources"
+        if path.suffix in (".list", ".sources") and path.is_file() and not ours:
             entries += parse(path.read_text(), path.suffix == ".sources")
     return entries
 
@@ -78,7 +79,8 @@ def own(entries: list[Entry], codename: str) -> Entry:
     for entry in entries:
         if codename in entry.suites and entry.uris:
             return entry
-    raise PipelineError(f"no apt source serves Debian {codename}: add one to /etc/apt/sources.list.d")
+    raise PipelineError(f"no apt source serves Debian {codename}: "
+                        "add one to /etc/apt/sources.list.d")
 
 
 def source(entry: Entry) -> str:

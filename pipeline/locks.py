@@ -4,6 +4,8 @@ A lock is fresh when every requirement of the .in is pinned to a version it allo
 the lock says came from the .in (`# via -r <file>.in`) is still asked for there.
 """
 
+from __future__ import annotations
+
 import re
 from pathlib import Path
 
@@ -16,9 +18,9 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 FIX = "run `make lock` to regenerate it"
 
 
-def requirements(path):
+def requirements(path: str | Path) -> dict[str, Requirement]:
     """Direct requirements of an .in file, by canonical name; -r/-c lines are other files' job."""
-    found = {}
+    found: dict[str, Requirement] = {}
     for line in Path(path).read_text().splitlines():
         line = line.split(" #")[0].strip()
         if line and not line.startswith(("#", "-")):
@@ -27,9 +29,11 @@ def requirements(path):
     return found
 
 
-def pins(path):
+def pins(path: str | Path) -> tuple[dict[str, str], set[str]]:
     """Pinned versions of a lock and which of them it says came straight from `source`."""
-    pinned, direct, current = {}, set(), None
+    pinned: dict[str, str] = {}
+    direct: set[str] = set()
+    current = ""
     for line in Path(path).read_text().splitlines():
         if match := PIN.match(line):
             current = canonicalize_name(match[1])
@@ -39,7 +43,7 @@ def pins(path):
     return pinned, direct
 
 
-def check(source, lock):
+def check(source: str, lock: str) -> None:
     """Raise PipelineError naming the fix when `lock` no longer matches `source`."""
     if not Path(lock).exists():
         raise PipelineError(f"{lock} is missing: {FIX}")
@@ -56,9 +60,9 @@ def check(source, lock):
         raise PipelineError(f"{lock} is stale: {name} is no longer in {source}; {FIX}")
 
 
-def included(source):
+def included(source: str | Path) -> set[str]:
     """Names required by the .in files that `source` pulls in with `-r`."""
-    names = set()
+    names: set[str] = set()
     for line in Path(source).read_text().splitlines():
         if line.startswith("-r "):
             other = Path(source).parent / line[3:].strip()

@@ -4,19 +4,21 @@ Local registries speak plain HTTP on loopback; anything else is HTTPS. Tags are 
 scripts/guard-release.sh through the Docker CLI, which holds the credentials (`docker login`).
 """
 
+from __future__ import annotations
+
 import urllib.error
 import urllib.request
 
 from pipeline import PipelineError
 
 
-def base_url(registry):
+def base_url(registry: str) -> str:
     host = registry.split(":")[0]
     local = host in ("localhost", "::1") or host.startswith("127.")
     return f"{'http' if local else 'https'}://{registry}"
 
 
-def ping(registry, timeout=5):
+def ping(registry: str, timeout: float = 5) -> None:
     """The registry answers its API (401 counts: it wants a login, which push will have)."""
     try:
         with urllib.request.urlopen(f"{base_url(registry)}/v2/", timeout=timeout) as response:
@@ -32,15 +34,3 @@ def ping(registry, timeout=5):
         ) from None
     if status not in (200, 401):
         raise PipelineError(f"registry {registry} answered /v2/ with HTTP {status}")
-
-
-def guard(existing, candidates, tag):
-    """Refuse to move an immutable tag; None means "push", a digest means "already there"."""
-    if existing is None:
-        return None
-    if existing in candidates:
-        return existing
-    raise PipelineError(
-        f"release {tag} already exists at {existing} with other content: release tags are "
-        "immutable; cut a new version instead"
-    )

@@ -4,14 +4,33 @@ Trivy exits 1 on fatal errors as well, so the pipeline asks it for a distinct ex
 finds something; anything else non-zero means the scanner itself broke.
 """
 
+from __future__ import annotations
+
 import datetime
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 from pipeline import PipelineError
 
-FOUND_EXIT_CODE = 3  # passed to `trivy --exit-code`; must not be 0 or 1
+CONFIG = Path(__file__).parents[1] / "trivy.yaml"
+
+
+def found_exit_code(config: Path = CONFIG) -> int:
+    """The exit code trivy.yaml gives Trivy for findings; 0 or 1 would hide a broken scanner."""
+    match = re.search(r"^exit-code:\s*(\d+)\s*$", config.read_text(), re.MULTILINE)
+    code = int(match[1]) if match else 0
+    if code in (0, 1):
+        raise PipelineError(f"{config.name}: set exit-code to 2 or more, so findings and a broken "
+                            "scanner exit differently")
+    return code
+
+
+FOUND_EXIT_CODE = found_exit_code()
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 
 
@@ -19,14 +38,14 @@ SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 class Verdict:
     status: str  # "passed", "failed" or "broken"
     message: str
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
 
     @property
-    def exit_code(self):
+    def exit_code(self) -> int:
         return {"passed": 0, "failed": 1, "broken": 2}[self.status]
 
 
-def findings(report):
+def findings(report: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     """(kind, severity, one-line description) for each vulnerability and secret in a report."""
     for result in report.get("Results") or []:
         for vuln in result.get("Vulnerabilities") or []:
@@ -41,7 +60,7 @@ def findings(report):
             )
 
 
-def verdict(exit_code, report_text, stderr=""):
+def verdict(exit_code: int, report_text: str, stderr: str = "") -> Verdict:
     """Decide from Trivy's exit code; count from its report, which must exist when it passed."""
     if exit_code not in (0, FOUND_EXIT_CODE):
         last = next((ln for ln in reversed(stderr.strip().splitlines()) if ln.strip()), "")
@@ -59,7 +78,7 @@ def verdict(exit_code, report_text, stderr=""):
     return Verdict("failed", f"{len(items)} finding(s) block the release: {shown}{more}", counts)
 
 
-def check_ignores(text, today=None):
+def check_ignores(text: str, today: datetime.date | None = None) -> list[str]:
     """Every accepted risk in .trivyignore.yaml needs a reason and an expiry date."""
     import yaml  # a dev dependency: CI's image job gets verdicts with a bare Python
 

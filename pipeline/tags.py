@@ -1,9 +1,10 @@
-"""Image tags from a git ref, with docker/metadata-action's semantics so local runs and CI agree.
-
-The workflow configures metadata-action with:
+"""Image tags from a git ref: the only tag code, for `make` and CI alike. Its semantics are
+docker/metadata-action's documented ones, so teams coming from it get the tags they expect:
     type=semver,pattern={{version}} / {{major}}.{{minor}} / {{major}}, type=edge,branch=main,
     type=ref,event=branch (other branches), type=sha (branches), flavor latest=auto.
 """
+
+from __future__ import annotations
 
 import re
 from dataclasses import dataclass
@@ -24,15 +25,15 @@ DEFAULT_BRANCH = "main"
 @dataclass(frozen=True)
 class Tags:
     version: str  # what the image reports as its version
-    tags: tuple  # every tag to push, the immutable one (if any) first
-    immutable: tuple  # tags that may never move once pushed
+    tags: tuple[str, ...]  # every tag to push, the immutable one (if any) first
+    immutable: tuple[str, ...]  # tags that may never move once pushed
 
     @property
-    def release(self):
+    def release(self) -> bool:
         return bool(self.immutable)
 
 
-def for_release(tag, dirty=False):
+def for_release(tag: str, dirty: bool = False) -> Tags:
     """Tags for a release `vX.Y.Z`: X.Y.Z, X.Y, X and latest; a pre-release gets only its own."""
     match = RELEASE_TAG.match(tag)
     if not match:
@@ -48,12 +49,12 @@ def for_release(tag, dirty=False):
     return Tags(version, (version, f"{major}.{minor}", major, "latest"), (version,))
 
 
-def slug(branch):
+def slug(branch: str) -> str:
     """A branch name as a Docker tag, the way metadata-action's type=ref,event=branch writes it."""
     return re.sub(r"[^a-zA-Z0-9._-]+", "-", branch)
 
 
-def for_branch(branch, sha, dirty=False):
+def for_branch(branch: str, sha: str, dirty: bool = False) -> Tags:
     """main -> edge and sha-<7>; another branch -> its slug and sha-<7>."""
     if not re.fullmatch(r"[0-9a-f]{7,40}", sha):
         raise PipelineError(f"commit {sha!r} is not a hex git SHA")
@@ -63,7 +64,7 @@ def for_branch(branch, sha, dirty=False):
     return Tags(head, (head, short), ())
 
 
-def compute(ref, sha, dirty=False):
+def compute(ref: str, sha: str, dirty: bool = False) -> Tags:
     """Tags for a full git ref (refs/tags/..., refs/heads/..., refs/pull/N/merge), as GitHub
     gives it; a pull request's tags only label the image it tests, they are never pushed."""
     if ref.startswith("refs/tags/"):

@@ -1,18 +1,11 @@
 #!/usr/bin/env bash
-# Stage 2: build the runtime image with BuildKit, labelled with the version, revision and commit
-# time from `python -m pipeline tags`; records its ID for the stages that follow.
+# Stage 2: build $PLATFORMS (default: this machine's) with buildx, one platform at a time as CI's
+# matrix does; with PUSH=1 each goes to the registry untagged, by digest. $ARTIFACTS/run.json
+# records what smoke and scan must run. The base-image override comes from PYTHON_IMAGE.
 set -euo pipefail
-: "${DOCKER:=docker}" "${IMAGE:?}" "${ARTIFACTS:=artifacts}" "${PYTHON:=python3}"
-export DOCKER_BUILDKIT=1
-mkdir -p "$ARTIFACTS"
-"$PYTHON" -m pipeline tags >"$ARTIFACTS/build.env"
-# shellcheck source=/dev/null
-. "$ARTIFACTS/build.env"
-base=$(scripts/base-image.sh)
-"$DOCKER" build --iidfile "$ARTIFACTS/image-id" \
-  --build-arg "PYTHON_IMAGE=$base" \
-  --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" --build-arg "CREATED=$CREATED" \
-  --build-arg "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH" \
-  --build-arg "TITLE=${IMAGE##*/}" ${SOURCE_URL:+--build-arg "SOURCE=$SOURCE_URL"} \
-  --tag "$IMAGE:candidate" .
-echo "built $IMAGE:candidate $(cat "$ARTIFACTS/image-id") on $base (version $VERSION)"
+: "${REGISTRY:?}" "${IMAGE:?}" "${ARTIFACTS:=artifacts}" "${PYTHON:=python3}"
+platforms=${PLATFORM:-${PLATFORMS:-linux/$(docker version -f '{{.Server.Arch}}')}}
+mapfile -t base < <("$PYTHON" -m pipeline base-args)
+exec "$PYTHON" -m pipeline build --image "$REGISTRY/$IMAGE" --platform "$platforms" \
+  ${PUSH:+--push} --artifacts "$ARTIFACTS" --cache-from "${CACHE_FROM:-}" --cache-to "${CACHE_TO:-}" \
+  -- "${base[@]}"

@@ -1,40 +1,63 @@
 #!/usr/bin/env bash
-# The main job, the same stages CI runs, in order. Each stage logs to $ARTIFACTS/logs and prints
-# one line; the first failure stops the run with its reason, and nothing is pushed.
+# The main job, the stages CI runs, with the same scripts, in order: build, push by digest, smoke
+# and scan that digest, then publish (tag) and sign it. check (lint and unit tests) runs beside
+# the build; publish waits for it. Each stage logs to $ARTIFACTS/logs and prints one line; the
+# first failure stops the run with its reason, and nothing untested is ever tagged.
 set -euo pipefail
-: "${MAKE:=make}" "${ARTIFACTS:=artifacts}" "${DOCKER:=docker}" "${PYTHON:=python3}"
-: "${REGISTRY:?}" "${IMAGE:?}"
-stages=(preflight check build smoke scan push)
+: "${ARTIFACTS:=artifacts}" "${PYTHON:=python3}" "${REGISTRY:?}" "${IMAGE:?}"
+export PUSH=1 ARTIFACTS
+stages=(preflight build smoke scan check publish sign)  # as they finish
 total=$((${#stages[@]} - 1))
-mkdir -p "$ARTIFACTS/logs"
-rm -f "$ARTIFACTS"/{image-id,smoke-passed,scan-passed,digest,pushed-tags}
+logs=$ARTIFACTS/logs
+mkdir -p "$logs"
+rm -f "$ARTIFACTS"/{run,published}.json
 
-# Fails fast on what would otherwise fail late: the engine, the registry, the tags.
-# (`&&` chains: errexit does not apply inside a function called from an `||` list.)
+# Fails fast on what would otherwise fail late: the engine, buildx, the registry, the tags.
 preflight() {
-  { "$DOCKER" version --format 'engine {{.Server.Version}}' \
-    || { echo "error: the Docker engine is not reachable: start it (or set DOCKER_HOST)"; return 1; }; } \
-    && "$PYTHON" -m pipeline ping --registry "$REGISTRY" \
-    && "$PYTHON" -m pipeline tags
+  docker version --format 'engine {{.Server.Version}}' \
+    || { echo "error: the Docker engine is not reachable: start it (make engine) or set DOCKER_HOST"; return 1; }
+  docker buildx version || { echo "error: docker buildx is missing: make engine"; return 1; }
+  "$PYTHON" -m pipeline ping --registry "$REGISTRY" && "$PYTHON" -m pipeline tags
 }
 
-run() {
-  local n=$1 name=$2 start=$SECONDS log=$ARTIFACTS/logs/$2.log code=0
-  if [ "$name" = preflight ]; then preflight >"$log" 2>&1 || code=$?
-  else "$MAKE" --no-print-directory "$name" >"$log" 2>&1 || code=$?; fi
+line() {  # line N NAME CODE STARTED
+  local n=$1 name=$2 code=$3 took=$((SECONDS - $4)) log=$logs/$2.log reason
   if [ "$code" = 0 ]; then
-    printf '[%d/%d] %-9s ok     %4ds\n' "$n" "$total" "$name" $((SECONDS - start))
+    printf '[%d/%d] %-9s ok     %4ds\n' "$n" "$total" "$name" "$took"
     return
   fi
-  printf '[%d/%d] %-9s FAILED %4ds  (log: %s)\n' "$n" "$total" "$name" $((SECONDS - start)) "$log"
+  printf '[%d/%d] %-9s FAILED %4ds  (log: %s)\n' "$n" "$total" "$name" "$took" "$log"
   tail -n 15 "$log" | sed 's/^/    /'
-  reason=$(grep -E '^(error|scan (failed|broken)|smoke|push):' "$log" | tail -n 1 || true)
-  [ "$name" = push ] && pushed="" || pushed="; nothing was pushed"
-  echo "pipeline stopped at $name${reason:+: $reason}$pushed" >&2
+  reason=$(grep -E '^(error|scan (failed|broken)|smoke|sign|verify):' "$log" | tail -n 1 || true)
+  case $name in publish | sign) tagged="" ;; *) tagged="; nothing was published" ;; esac
+  echo "pipeline stopped at $name${reason:+: $reason}$tagged" >&2
+  [ -z "${checking:-}" ] || kill "$checking" 2>/dev/null || true
   exit 1
 }
 
-for i in "${!stages[@]}"; do run "$i" "${stages[$i]}"; done
-"$PYTHON" -m pipeline summary --image "$REGISTRY/$IMAGE" --digest "$(cat "$ARTIFACTS/digest")" \
-  --size "$("$DOCKER" image inspect -f '{{.Size}}' "$(cat "$ARTIFACTS/image-id")")" \
-  --report "$ARTIFACTS/trivy.json" --tags "$(cat "$ARTIFACTS/pushed-tags")"
+started=$SECONDS
+code=0; preflight >"$logs/preflight.log" 2>&1 || code=$?
+line 0 preflight "$code" "$started"
+
+check_started=$SECONDS
+scripts/check.sh >"$logs/check.log" 2>&1 &
+checking=$!
+
+for n in 1 2 3; do
+  name=${stages[$n]}
+  started=$SECONDS code=0
+  "scripts/$name.sh" >"$logs/$name.log" 2>&1 || code=$?
+  line "$n" "$name" "$code" "$started"
+done
+
+code=0; wait "$checking" || code=$?
+checking=
+line 4 check "$code" "$check_started"
+
+for n in 5 6; do
+  name=${stages[$n]}
+  started=$SECONDS code=0
+  "scripts/$name.sh" >"$logs/$name.log" 2>&1 || code=$?
+  line "$n" "$name" "$code" "$started"
+done
+"$PYTHON" -m pipeline summary --artifacts "$ARTIFACTS"

@@ -45,8 +45,18 @@ class Registry:
             return error.code, error.headers, b""
 
     def tags(self, repository):
+        """Tags people pull by; cosign's signature tags (sha256-...) are not among them."""
         status, _, body = self.get(f"/v2/{repository}/tags/list")
-        return sorted(json.loads(body)["tags"] or []) if status == 200 else []
+        found = json.loads(body)["tags"] or [] if status == 200 else []
+        return sorted(tag for tag in found if not tag.startswith("sha256-"))
+
+    def manifests(self, repository, tag):
+        """Platform -> manifest digest of the index at `tag`."""
+        status, _, body = self.get(f"/v2/{repository}/manifests/{tag}")
+        assert status == 200, (repository, tag, status)
+        index = json.loads(body)
+        return {f"{m['platform']['os']}/{m['platform']['architecture']}": m["digest"]
+                for m in index["manifests"] if m["platform"]["os"] != "unknown"}
 
     def digest(self, repository, tag):
         status, headers, _ = self.get(f"/v2/{repository}/manifests/{tag}", method="HEAD")
@@ -80,6 +90,12 @@ def trivy_db(registry, tmp_path_factory):
 @pytest.fixture(scope="session")
 def trivy_cache(tmp_path_factory):
     return tmp_path_factory.mktemp("trivy-cache")
+
+
+def tmp_path_factory_key(request):
+    """One signing key for the session, outside every project copy, as make's default is."""
+    factory = request.getfixturevalue("tmp_path_factory")
+    return factory.getbasetemp() / "cosign" / "pipeline.key"
 
 
 class Project:
@@ -123,7 +139,8 @@ def project(tmp_path, registry, trivy_db, trivy_cache, request):
         if source.is_file():
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest)  # keeps mtimes: make sees the venv as up to date
-    env = {**os.environ, "DOCKER": DOCKER, "REGISTRY": registry.address,
+    env = {**os.environ, "REGISTRY": registry.address,
+           "COSIGN_KEY": str(tmp_path_factory_key(request)),
            "IMAGE": "e2e/" + request.node.name[5:35].replace("_", "-").strip("-"),
            "TRIVY_DB_REPOSITORY": trivy_db, "TRIVY_CACHE_DIR": str(trivy_cache)}
     env.pop("REF", None)

@@ -9,7 +9,7 @@ from tests.pipeline.conftest import VULNERABLE, last_line
 
 pytestmark = [pytest.mark.container, pytest.mark.registry]
 
-STAGES = ["preflight", "check", "build", "smoke", "scan", "push"]
+STAGES = ["preflight", "build", "smoke", "scan", "check", "publish", "sign"]
 
 
 def image_of(project):
@@ -17,8 +17,8 @@ def image_of(project):
 
 
 def assert_ran(result, stages, failed=None):
-    lines = [line for line in result.stdout.splitlines() if re.match(r"^\[\d/5\] ", line)]
-    expected = [f"[{i}/5] {name}" for i, name in enumerate(stages)]
+    lines = [line for line in result.stdout.splitlines() if re.match(r"^\[\d/6\] ", line)]
+    expected = [f"[{i}/6] {name}" for i, name in enumerate(stages)]
     assert [line[: len(e)] for line, e in zip(lines, expected)] == expected, result.stdout
     for line in lines:
         assert re.search(r"(ok|FAILED) +\d+s", line), line
@@ -35,16 +35,23 @@ def test_pipeline_pushes_and_reruns_to_the_same_digest(project, registry):
     assert registry.tags(image) == sorted(["edge", f"sha-{sha}"])
     digest = registry.digest(image, "edge")
     assert re.search(rf"\| digest +\| {digest} \|", first.stdout)
-    assert re.search(r"\| tags pushed +\| edge sha-", first.stdout)
-    assert re.search(r"\| vulnerabilities +\| none found", first.stdout)
+    assert re.search(r"\| tags +\| edge sha-", first.stdout)
+    assert re.search(r"\| linux/amd64 +\| sha256:[0-9a-f]{64}; passed: smoke, scan; "
+                     r"vulnerabilities: none \|", first.stdout)
+    record = json.loads((project.path / "artifacts/run.json").read_text())
+    (built,) = record["platforms"]
+    # What was tagged is what was smoke-tested and scanned: the index holds that digest.
+    assert registry.manifests(image, "edge") == {"linux/amd64": built["digest"]}
+    assert project.make("verify", REF=f"{registry.address}/{image}:edge").returncode == 0
 
     artifacts = project.path / "artifacts"
-    sbom = json.loads((artifacts / "sbom.cdx.json").read_text())
+    sbom = json.loads((artifacts / "sbom-amd64.cdx.json").read_text())
     assert sbom["bomFormat"] == "CycloneDX"
     python = {c["name"].lower() for c in sbom["components"] if "pkg:pypi/" in c.get("purl", "")}
     assert {"flask", "gunicorn", "jinja2"} <= python
     assert not python & {"pip", "setuptools", "wheel", "pytest"}  # nothing but the app's lock
-    assert json.loads((artifacts / "trivy.json").read_text())["ArtifactName"]
+    assert json.loads((artifacts / "trivy-amd64.json").read_text())["ArtifactName"]
+    assert json.loads((artifacts / "trivy-amd64.sarif").read_text())["runs"]
 
     second = project.make()
     assert second.returncode == 0, second.stdout + second.stderr
@@ -64,10 +71,10 @@ def test_vulnerable_lock_fails_the_scan_and_pushes_nothing(project, registry):
     vulnerable_lock(project)
     result = project.make()
     assert result.returncode != 0
-    assert_ran(result, STAGES[:5], failed="scan")
+    assert_ran(result, STAGES[:4], failed="scan")
     assert last_line(result) == (
         "pipeline stopped at scan: scan failed: 1 finding(s) block the release: "
-        f"Jinja2 3.1.5: {VULNERABLE.id} (HIGH, fixed in 3.1.6); nothing was pushed"
+        f"Jinja2 3.1.5: {VULNERABLE.id} (HIGH, fixed in 3.1.6); nothing was published"
     )
     assert registry.tags(image_of(project)) == []
 
@@ -101,7 +108,7 @@ def test_scanner_failure_is_not_a_finding(project, registry):
     result = project.make(TRIVY_DB_REPOSITORY=f"{registry.address}/no-such-db:2",
                           TRIVY_CACHE_DIR=str(project.path / "empty-cache"))
     assert result.returncode != 0
-    assert_ran(result, STAGES[:5], failed="scan")
+    assert_ran(result, STAGES[:4], failed="scan")
     assert re.match(r"pipeline stopped at scan: scan broken: the scanner broke \(trivy exited 1\)",
                     last_line(result)), last_line(result)
     assert registry.tags(image_of(project)) == []
@@ -127,7 +134,7 @@ def test_release_tags_are_immutable(project, registry):
     project.git("tag", "v1.0.0")
     refused = project.make()
     assert refused.returncode != 0
-    assert_ran(refused, STAGES, failed="push")
+    assert_ran(refused, STAGES[:6], failed="publish")
     assert re.search(r"error: release 1\.0\.0 already exists at sha256:[0-9a-f]{64} with other "
                      r"content: release tags are immutable; cut a new version instead",
                      refused.stdout + refused.stderr)
@@ -149,7 +156,7 @@ def test_dirty_tree_never_gets_a_release(project, registry):
     assert_ran(result, STAGES[:1], failed="preflight")
     assert last_line(result) == (
         "pipeline stopped at preflight: error: the work tree has uncommitted changes: "
-        "commit or stash them before releasing v1.0.0; nothing was pushed"
+        "commit or stash them before releasing v1.0.0; nothing was published"
     )
 
 
@@ -159,7 +166,7 @@ def test_malformed_tag_is_refused(project, registry):
     assert result.returncode != 0
     assert last_line(result) == (
         "pipeline stopped at preflight: error: release tag 'v1.0' is malformed: expected "
-        "vMAJOR.MINOR.PATCH[-PRERELEASE], e.g. v1.2.3 or v1.2.3-rc.1; nothing was pushed"
+        "vMAJOR.MINOR.PATCH[-PRERELEASE], e.g. v1.2.3 or v1.2.3-rc.1; nothing was published"
     )
     assert registry.tags(image_of(project)) == []
 
@@ -170,7 +177,7 @@ def test_registry_down(project, registry):
     assert result.returncode != 0
     assert re.fullmatch(r"pipeline stopped at preflight: error: registry 127\.0\.0\.1:9 is not "
                         r"reachable \(.+\): start it with `make registry` or set REGISTRY; "
-                        r"nothing was pushed", last_line(result)), last_line(result)
+                        r"nothing was published", last_line(result)), last_line(result)
 
 
 def test_engine_down(project, registry):
@@ -178,6 +185,6 @@ def test_engine_down(project, registry):
     assert result.returncode != 0
     assert last_line(result) == (
         "pipeline stopped at preflight: error: the Docker engine is not reachable: start it "
-        "(or set DOCKER_HOST); nothing was pushed"
+        "(make engine) or set DOCKER_HOST; nothing was published"
     )
     assert registry.tags(image_of(project)) == []

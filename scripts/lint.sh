@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Every linter the project uses, from the dev lock (.venv): Python, types, Dockerfile, shell,
+# workflows (zizmor, actionlint, schemas) and the accepted scan risks.
+set -euo pipefail
+: "${PYTHON:=python3}"
+bin=$(dirname "$PYTHON")
+"$bin/flake8" app tests pipeline bench
+"$bin/mypy" --strict pipeline
+"$bin/hadolint" Dockerfile
+"$bin/shellcheck" -x scripts/*.sh scripts/lib/*.sh .ci/run
+"$bin/zizmor" --offline --persona auditor --quiet .github/
+"$bin/actionlint" -shellcheck "$bin/shellcheck" .github/workflows/*.yml
+"$bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
+"$bin/check-jsonschema" --builtin-schema vendor.dependabot .github/dependabot.yml
+"$PYTHON" -m pipeline ignores .trivyignore.yaml
