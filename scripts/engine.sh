@@ -6,7 +6,7 @@
 #
 #   scripts/engine.sh [PACKAGE...]      # idempotent: a second run only checks
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$(dirname "$0")/.."  # python3 -m pipeline reads the apt sources
 log=${DOCKERD_LOG:-/var/log/dockerd.log}
 engine=(docker.io docker-cli docker-buildx docker-compose containerd)
 
