@@ -28,7 +28,8 @@ line() {  # line N NAME CODE STARTED
   fi
   printf '[%d/%d] %-9s FAILED %4ds  (log: %s)\n' "$n" "$total" "$name" "$took" "$log"
   tail -n 15 "$log" | sed 's/^/    /'
-  reason=$(grep -E '^(error|scan (failed|broken)|smoke|sign|verify):' "$log" | tail -n 1 || true)
+  reason=
+  [ "$name" = check ] || reason=$(grep -E '^(error|scan (failed|broken)|smoke|sign):' "$log" | tail -n 1 || true)
   case $name in publish | sign) tagged="" ;; *) tagged="; nothing was published" ;; esac
   echo "pipeline stopped at $name${reason:+: $reason}$tagged" >&2
   [ -z "${checking:-}" ] || kill "$checking" 2>/dev/null || true
