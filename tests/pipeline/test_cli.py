@@ -149,7 +149,6 @@ def test_ignores(tmp_path, capsys):
     assert main(["ignores", str(tmp_path / "missing.yaml")]) == 0
 
 
-
 def test_commands_that_ci_runs_need_only_the_standard_library(tmp_path):
     """The image job runs these with the runner's bare Python, without the dev lock."""
     code = ("import sys, builtins; real = builtins.__import__\n"
