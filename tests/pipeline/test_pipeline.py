@@ -55,7 +55,9 @@ def test_pipeline_pushes_and_reruns_to_the_same_digest(project, registry):
 
     second = project.make()
     assert second.returncode == 0, second.stdout + second.stderr
-    assert registry.digest(image, "edge") == digest  # an unchanged tree rebuilds the same image
+    again = json.loads((project.path / "artifacts/run.json").read_text())["platforms"]
+    assert again == [built], "an unchanged tree rebuilds the same image"
+    assert registry.digest(image, "edge") == digest, second.stdout
 
 
 def vulnerable_lock(project):
