@@ -37,7 +37,8 @@ storage:
 http:
   addr: $host:$port
 YAML
-  nohup docker-registry serve "$state/config.yml" >"$state/registry.log" 2>&1 &
+  # Detached (own session, no inherited output), so it outlives make and holds no caller's pipe.
+  setsid docker-registry serve "$state/config.yml" </dev/null >"$state/registry.log" 2>&1 &
   echo $! >"$state/pid"
   how="docker-registry (pid $!, data in $state/data)"
 else

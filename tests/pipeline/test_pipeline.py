@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from tests.docker import docker
 from tests.pipeline.conftest import VULNERABLE, last_line
 
 pytestmark = [pytest.mark.container, pytest.mark.registry]
@@ -190,3 +191,42 @@ def test_engine_down(project, registry):
         "(make engine) or set DOCKER_HOST; nothing was published"
     )
     assert registry.tags(image_of(project)) == []
+
+
+def test_two_platforms_publish_the_tested_manifests(project, registry):
+    """arm64 runs under QEMU here, as on a laptop; CI gives each platform its own runner."""
+    result = project.make(PLATFORMS="linux/amd64,linux/arm64")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_ran(result, STAGES)
+    record = json.loads((project.path / "artifacts/run.json").read_text())
+    tested = {p["platform"]: p["digest"] for p in record["platforms"]}
+    assert all(p["passed"] == ["smoke", "scan"] for p in record["platforms"])
+    image = image_of(project)
+    assert registry.manifests(image, "edge") == tested
+    assert len(set(tested.values())) == 2
+    verified = project.make("verify", REF=f"{registry.address}/{image}:edge")
+    assert "verified:" in verified.stdout and "(3 manifest(s))" in verified.stdout, verified.stderr
+
+
+def test_verify_refuses_a_repushed_tag_and_an_unsigned_digest(project, registry):
+    assert project.make().returncode == 0
+    image = f"{registry.address}/{image_of(project)}"
+    assert project.make("verify", REF=f"{image}:edge").returncode == 0
+    built = json.loads((project.path / "artifacts/run.json").read_text())["platforms"][0]
+    # Someone pushes other content under the tag: same image, a new (unsigned) index.
+    docker("buildx", "imagetools", "create", "--annotation", "index:note=repushed",
+           "--tag", f"{image}:edge", f"{image}@{built['digest']}")
+    repushed = project.make("verify", REF=f"{image}:edge")
+    assert repushed.returncode != 0
+    assert re.search(r"verify: .+@sha256:[0-9a-f]{64} is not signed by .+pipeline\.pub",
+                     repushed.stderr), repushed.stderr
+    other = project.make("verify", REF=f"{registry.address}/trivy-db:2")
+    assert other.returncode != 0 and "is not signed by" in other.stderr
+
+
+def test_trivy_names_the_fix_when_missing(project, registry):
+    assert project.make("build").returncode == 0
+    result = project.make("scan", TRIVY="/nonexistent/trivy")
+    assert result.returncode != 0
+    assert "scan: no Trivy at '/nonexistent/trivy': make venv, or set TRIVY to its path" in (
+        result.stderr)
