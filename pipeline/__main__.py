@@ -106,6 +106,13 @@ def cmd_summary(args):
         print(f"| {name:{width}} | {value} |")
 
 
+def cmd_ci_settings(args):
+    """CI switches from repository variables and visibility, to $GITHUB_OUTPUT (pipeline/ci.py)."""
+    from pipeline import ci
+
+    print(ci.main())
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = parser.add_subparsers(required=True)
@@ -159,6 +166,9 @@ def main(argv=None):
     for name in ("image", "digest", "size", "report", "tags"):
         p.add_argument(f"--{name}", default="")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("ci-settings", help="CI switches: platform matrix, SARIF upload, attest")
+    p.set_defaults(func=cmd_ci_settings)
 
     args = parser.parse_args(argv)
     try:
