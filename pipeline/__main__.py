@@ -90,20 +90,11 @@ def cmd_ignores(args):
 
 
 def cmd_summary(args):
-    report = Path(args.report).read_text() if Path(args.report).exists() else "{}"
-    counts = scan.verdict(0, report).counts
-    vulns = ", ".join(f"{counts[s]} {s}" for s in scan.SEVERITIES if counts[s]) or "none found"
-    rows = [
-        ("image", args.image),
-        ("digest", args.digest or "-"),
-        ("size", f"{int(args.size) / 1e6:.1f} MB"),
-        ("vulnerabilities", vulns + " (fixable HIGH/CRITICAL gate)"),
-        ("tags pushed", args.tags or "none"),
-    ]
-    width = max(len(name) for name, _ in rows)
-    print(f"| {'':{width}} | result |\n|{'-' * (width + 2)}|--------|")
-    for name, value in rows:
-        print(f"| {name:{width}} | {value} |")
+    """The run's table (pipeline/summary.py): the same code for `make pipeline` and CI."""
+    from pipeline import summary
+
+    print(summary.render(summary.from_args(args.image, args.platform, args.stage, args.report,
+                                           args.published, args.digest, args.size, args.tags)))
 
 
 def cmd_ci_settings(args):
@@ -163,8 +154,9 @@ def main(argv=None):
     p.set_defaults(func=cmd_ignores)
 
     p = sub.add_parser("summary", help="the table that ends a pipeline run")
-    for name in ("image", "digest", "size", "report", "tags"):
+    for name in ("image", "platform", "digest", "size", "report", "tags", "published"):
         p.add_argument(f"--{name}", default="")
+    p.add_argument("--stage", action="append", default=[], metavar="NAME=OUTCOME")
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("ci-settings", help="CI switches: platform matrix, SARIF upload, attest")

@@ -8,6 +8,7 @@ import datetime
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, Iterator
 
 from pipeline import PipelineError
 
@@ -19,14 +20,14 @@ SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 class Verdict:
     status: str  # "passed", "failed" or "broken"
     message: str
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
 
     @property
-    def exit_code(self):
+    def exit_code(self) -> int:
         return {"passed": 0, "failed": 1, "broken": 2}[self.status]
 
 
-def findings(report):
+def findings(report: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     """(kind, severity, one-line description) for each vulnerability and secret in a report."""
     for result in report.get("Results") or []:
         for vuln in result.get("Vulnerabilities") or []:
@@ -41,7 +42,7 @@ def findings(report):
             )
 
 
-def verdict(exit_code, report_text, stderr=""):
+def verdict(exit_code: int, report_text: str, stderr: str = "") -> Verdict:
     """Decide from Trivy's exit code; count from its report, which must exist when it passed."""
     if exit_code not in (0, FOUND_EXIT_CODE):
         last = next((ln for ln in reversed(stderr.strip().splitlines()) if ln.strip()), "")
@@ -50,16 +51,23 @@ def verdict(exit_code, report_text, stderr=""):
         report = json.loads(report_text)
     except ValueError:
         return Verdict("broken", "the scanner broke: its JSON report is missing or unreadable")
+    if not isinstance(report, dict):
+        return Verdict("broken", "the scanner broke: its report is not a Trivy JSON report")
     items = list(findings(report))
     counts = Counter(severity for _, severity, _ in items)
     if exit_code == 0:
         return Verdict("passed", "no fixable HIGH or CRITICAL vulnerabilities, no secrets", counts)
+    if not items:
+        # "Found" by its exit code, nothing in its report: the report cannot be trusted, and
+        # "failed: 0 finding(s)" would send people looking for a vulnerability that is not there.
+        return Verdict("broken", f"the scanner broke: trivy exited {exit_code} (findings) but its "
+                       "report lists none")
     shown = "; ".join(text for _, _, text in items[:5]) or "see the report"
     more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
     return Verdict("failed", f"{len(items)} finding(s) block the release: {shown}{more}", counts)
 
 
-def check_ignores(text, today=None):
+def check_ignores(text: str, today: datetime.date | None = None) -> list[str]:
     """Every accepted risk in .trivyignore.yaml needs a reason and an expiry date."""
     import yaml  # a dev dependency: CI's image job gets verdicts with a bare Python
 
