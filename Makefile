@@ -18,7 +18,9 @@ DOCKER ?= docker
 ARTIFACTS ?= artifacts
 export REGISTRY IMAGE DOCKER ARTIFACTS
 export PYTHON := $(BIN)/python
-export TRIVY := $(BIN)/trivy
+# The wheel's Trivy by default; TRIVY=/path/to/trivy runs an official install instead.
+TRIVY ?= $(BIN)/trivy
+export TRIVY
 export DOCKER_BUILDKIT := 1
 
 LOCKS := requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt
@@ -39,11 +41,12 @@ lock: $(VENV)/.installed ## Regenerate requirements*.txt from requirements*.in, 
 lock-check: $(VENV)/.installed ## Fail, naming `make lock`, when a lock is stale
 	$(PYTHON) -m pipeline lock-check $(LOCKS)
 
-lint: $(VENV)/.installed ## flake8, hadolint, shellcheck, zizmor, workflow schemas, accepted risks
+lint: $(VENV)/.installed ## flake8, hadolint, shellcheck, zizmor, actionlint, workflow schemas, accepted risks
 	$(BIN)/flake8 app tests pipeline bench
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/shellcheck scripts/*.sh .ci/run
 	$(BIN)/zizmor --offline --persona auditor --quiet .github/
+	$(BIN)/actionlint
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(PYTHON) -m pipeline ignores .trivyignore.yaml
@@ -84,6 +87,12 @@ registry-default: # the default registry is started for you; any other is yours 
 stand-in-base: ## Build a local stand-in for the official slim base (air-gapped machines)
 	scripts/stand-in-base.sh
 
+# act's runner image for the hosted label; arm64 stays off (the settings job's private default).
+ACT_IMAGE ?= catthehacker/ubuntu:act-24.04
+act: $(VENV)/.installed ## Run the pull request workflow locally with act (needs Docker and network)
+	$(BIN)/act pull_request -W .github/workflows/ci.yml -P ubuntu-24.04=$(ACT_IMAGE) \
+		--artifact-server-path $(abspath $(ARTIFACTS))/act $(ACT_FLAGS)
+
 dev: ## Run the app from source on :8000 with reload, under CPU and memory limits
 	scripts/dev.sh
 
@@ -100,5 +109,5 @@ bench: $(VENV)/.bench-installed ## Build speed, size, start-up, throughput: this
 clean: ## Remove the venv, caches and artifacts
 	rm -rf $(VENV) $(ARTIFACTS) .cache .coverage .pytest_cache
 
-.PHONY: help venv lock lock-check lint unit test check build smoke scan push pipeline registry \
+.PHONY: help venv lock lock-check lint unit test check build smoke scan push pipeline registry act \
 	registry-stop registry-default stand-in-base dev bench bench-lock clean

@@ -125,3 +125,13 @@ def test_act_dry_run_rejects_the_dollar_syntax(repo, tmp_path):
     result = dry_run(repo, tmp_path, "ci.yml", "pull_request", EVENTS[0][2])
     assert result.returncode != 0
     assert "Must start with './'" in result.stdout + result.stderr
+
+
+def test_make_act_passes_flags_act_accepts():
+    """`make act` needs the network to fetch the actions; its command line is checked here by
+    asking act to list what it would run instead (no engine, no network)."""
+    env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    result = subprocess.run(["make", "--no-print-directory", "act", "ACT_FLAGS=--list"], cwd=ROOT,
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^0\s+pipeline\s+pipeline\s+ci\s+ci\.yml", result.stdout, re.M)
