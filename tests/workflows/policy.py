@@ -498,3 +498,19 @@ def summaries(workflows):
         if not publishes and re.search(r"--(published|tags)\b", runs(step)):
             bad.append(f"{name}: job {job_id} reports tags but pushes none")
     return bad
+
+
+def gha_cache_reachable(workflows):
+    """A run step that builds with buildx's `type=gha` cache gets the Actions runtime (token and
+    cache URL) from an action first: the runner gives it to actions only, and without it the
+    build fails or runs uncached."""
+    bad = []
+    for name, job_id, job in jobs(workflows):
+        exposed = False
+        for step in steps(job):
+            exposed = exposed or uses(step, "crazy-max/ghaction-github-runtime")
+            env = {**(job.get("env") or {}), **(step.get("env") or {})}
+            if "run" in step and any("type=gha" in str(v) for v in env.values()) \
+                    and not exposed:
+                bad.append(f"{name}: job {job_id} builds with the gha cache, no runtime exposed")
+    return bad

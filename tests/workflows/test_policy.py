@@ -38,6 +38,7 @@ RULES = {
     "same_scripts_as_make": lambda wf, texts, mk: policy.same_scripts_as_make(wf, mk,
                                                                               read_script),
     "summaries": lambda wf, texts, mk: policy.summaries(wf),
+    "gha_cache_reachable": lambda wf, texts, mk: policy.gha_cache_reachable(wf),
 }
 
 
@@ -296,6 +297,13 @@ def tags_where_nothing_is_pushed(wf, texts, mk):
     return mk
 
 
+def no_runtime_for_the_cache(wf, texts, mk):
+    image = job(wf, "image.yml", "image")
+    image["steps"] = [s for s in image["steps"]
+                      if not policy.uses(s, "crazy-max/ghaction-github-runtime")]
+    return mk
+
+
 BREAKAGES = [
     ("pinned_uses", unpin, "actions/checkout@v7"),
     ("pinned_uses", drop_version_comment, "actions/attest@"),
@@ -340,6 +348,7 @@ BREAKAGES = [
     ("summaries", summary_skipped_on_failure, "summary does not run when a stage failed"),
     ("summaries", no_summary, "job publish has no summary step"),
     ("summaries", tags_where_nothing_is_pushed, "job image reports tags but pushes none"),
+    ("gha_cache_reachable", no_runtime_for_the_cache, "job image builds with the gha cache"),
 ]
 
 
