@@ -473,6 +473,10 @@ def same_scripts_as_make(workflows, makefile_text, read_script):
     bad += [f"{name}: job {job_id} uses {step['uses'].split('@')[0]}: a second implementation"
             for name, job_id, job in jobs(workflows) for step in steps(job)
             if any(uses(step, action) for action in REPLACED)]
+    # The gate and its verdict live in trivy.yaml, scripts/scan.sh and pipeline/scan.py only.
+    bad += [f"{name}: job {job_id} runs Trivy or decides the scan inline"
+            for name, job_id, job in jobs(workflows) for step in steps(job)
+            if re.search(r"(^|[\s;&|(])trivy\s|pipeline verdict|--exit-code", runs(step))]
     return bad
 
 
