@@ -3,6 +3,7 @@ public repositories on, a repository variable overriding either way."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,15 @@ BARE = {"GITHUB_REPOSITORY": "acme/shop"}
 
 
 def run(tmp_path, **env):
-    """The command as the settings job runs it: a bare Python, only the variables it passes."""
+    """The decision, in process: (what it printed, the outputs it wrote for GitHub)."""
+    output = tmp_path / "output"
+    output.unlink(missing_ok=True)
+    printed = ci.main({"GITHUB_OUTPUT": str(output), **env})
+    return printed, dict(line.split("=", 1) for line in output.read_text().splitlines())
+
+
+def bare(tmp_path, **env):
+    """The command as the settings job runs it: the runner's bare Python, only what it passes."""
     output = tmp_path / "output"
     result = subprocess.run(
         [sys.executable, "-E", "-s", "-m", "pipeline", "ci-settings"], cwd=ROOT,
@@ -28,17 +37,19 @@ def run(tmp_path, **env):
 
 
 def test_a_free_private_repository_gets_amd64_only_sarif_as_artifact_no_attestations(tmp_path):
-    result, out = run(tmp_path, VISIBILITY="private", **BARE)
+    result, out = bare(tmp_path, VISIBILITY="private", **BARE)
     assert result.returncode == 0, result.stderr
     assert json.loads(out["matrix"]) == {"include": [
         {"platform": "linux/amd64", "runner": "ubuntu-24.04", "arch": "amd64"}]}
     assert (out["platforms"], out["sarif-upload"], out["attest"]) == ("linux/amd64", "false",
                                                                       "false")
     assert "default for a private repository" in result.stdout
+    printed, _ = run(tmp_path, PLATFORMS="linux/amd64", **BARE)
+    assert "platforms: linux/amd64 (repository variable PLATFORMS)" in printed
 
 
 def test_a_public_repository_gets_all_three(tmp_path):
-    result, out = run(tmp_path, VISIBILITY="public", **BARE)
+    _, out = run(tmp_path, VISIBILITY="public", **BARE)
     assert [m["runner"] for m in json.loads(out["matrix"])["include"]] == ["ubuntu-24.04",
                                                                            "ubuntu-24.04-arm"]
     assert (out["sarif-upload"], out["attest"]) == ("true", "true")
@@ -66,8 +77,7 @@ def test_variables_override_the_visibility_default(tmp_path):
                  SARIF_UPLOAD="true", ATTEST="TRUE", **BARE)
     assert out["platforms"] == "linux/arm64 linux/amd64"
     assert (out["sarif-upload"], out["attest"]) == ("true", "true")
-    (tmp_path / "public").mkdir()
-    _, out = run(tmp_path / "public", VISIBILITY="public", PLATFORMS="linux/amd64",
+    _, out = run(tmp_path, VISIBILITY="public", PLATFORMS="linux/amd64",
                  SARIF_UPLOAD="false", ATTEST="no", **BARE)
     assert (out["platforms"], out["sarif-upload"], out["attest"]) == ("linux/amd64", "false",
                                                                       "false")
@@ -79,7 +89,9 @@ def test_variables_override_the_visibility_default(tmp_path):
     ("ATTEST", "2", "ATTEST='2': expected true or false"),
 ])
 def test_a_bad_variable_stops_the_run_naming_it(tmp_path, name, value, message):
-    result, out = run(tmp_path, **{name: value}, **BARE)
+    with pytest.raises(PipelineError, match=re.escape(message)):
+        run(tmp_path, **{name: value}, **BARE)
+    result, out = bare(tmp_path, **{name: value}, **BARE)
     assert result.returncode == 1 and message in result.stderr and out == {}
 
 
