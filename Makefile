@@ -93,6 +93,12 @@ registry-default: # the default registry is started for you; any other is yours 
 stand-in-base: ## Build a local stand-in for the official slim base (air-gapped machines)
 	scripts/stand-in-base.sh
 
+# act's runner image for the hosted label; arm64 stays off (the settings job's private default).
+ACT_IMAGE ?= catthehacker/ubuntu:act-24.04
+act: $(VENV)/.installed ## Run the pull request workflow locally with act (needs Docker and network)
+	$(BIN)/act pull_request -W .github/workflows/ci.yml -P ubuntu-24.04=$(ACT_IMAGE) \
+		--artifact-server-path $(abspath $(ARTIFACTS))/act $(ACT_FLAGS)
+
 dev: ## Run the app from source on :8000 with reload, under CPU and memory limits
 	scripts/dev.sh
 
@@ -110,4 +116,4 @@ clean: ## Remove the venv, caches and artifacts
 	rm -rf $(VENV) $(ARTIFACTS) .cache .coverage .pytest_cache
 
 .PHONY: help venv lock lock-check lint unit test check build smoke scan publish sign pipeline \
-	verify engine registry registry-stop registry-default stand-in-base dev bench bench-lock clean
+	verify engine registry registry-stop registry-default stand-in-base dev bench bench-lock act clean

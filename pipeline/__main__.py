@@ -126,38 +126,19 @@ def cmd_ignores(args: argparse.Namespace) -> None:
 
 
 def cmd_summary(args: argparse.Namespace) -> None:
-    """The table that ends a run, from the run record, the scan reports and what was published:
-    the same for `make pipeline` and CI's job summary; a stage that did not run shows "-"."""
-    from pipeline import run
+    """The run's table (pipeline/summary.py): the same code for `make pipeline` and CI."""
+    from pipeline import summary
 
-    artifacts = Path(args.artifacts)
-    try:
-        record = run.load(artifacts / "run.json")
-    except PipelineError:
-        print("| | result |\n|-|--------|\n| image | not built |")
-        return
-    published = artifacts / "published.json"
-    done = json.loads(published.read_text()) if published.exists() else {}
-    rows = [("image", record.image), ("version", record.version)]
-    for platform in record.platforms:
-        arch = platform.platform.split("/")[-1]
-        report = artifacts / f"trivy-{arch}.json"
-        if report.exists():
-            counts = scan.verdict(0, report.read_text()).counts
-            vulns = ", ".join(f"{counts[s]} {s}" for s in scan.SEVERITIES if counts[s]) or "none"
-        else:
-            vulns = "not scanned"
-        passed = ", ".join(platform.passed) or "nothing yet"
-        rows.append((platform.platform, f"{platform.digest or platform.ref}; passed: {passed}; "
-                                        f"vulnerabilities: {vulns}"))
-    rows.append(("digest", done.get("digest", "-")))
-    if done:
-        again = " (already published)" if done["noop"] else ""
-        rows.append(("tags", " ".join(done["tags"]) + again))
-    width = max(len(name) for name, _ in rows)
-    print(f"| {'':{width}} | result |\n|{'-' * (width + 2)}|--------|")
-    for name, value in rows:
-        print(f"| {name:{width}} | {value} |")
+    print(summary.render(summary.from_args(
+        args.image, args.platform, args.stage, args.report, args.published, args.digest,
+        args.size, args.tags, args.record)))
+
+
+def cmd_ci_settings(args: argparse.Namespace) -> None:
+    """CI switches from repository variables and visibility, to $GITHUB_OUTPUT (pipeline/ci.py)."""
+    from pipeline import ci
+
+    print(ci.main())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,8 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_ignores)
 
     p = sub.add_parser("summary", help="the table that ends a pipeline run")
-    p.add_argument("--artifacts", default="artifacts")
+    for name in ("image", "platform", "digest", "size", "tags", "published", "record"):
+        p.add_argument(f"--{name}", default="")
+    p.add_argument("--report", action="append", default=[], help="Trivy JSON, one per platform")
+    p.add_argument("--stage", action="append", default=[], metavar="NAME=OUTCOME")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("ci-settings", help="CI switches: platform matrix, SARIF upload, attest")
+    p.set_defaults(func=cmd_ci_settings)
 
     args = parser.parse_args(argv)
     try:

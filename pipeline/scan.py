@@ -69,10 +69,17 @@ def verdict(exit_code: int, report_text: str, stderr: str = "") -> Verdict:
         report = json.loads(report_text)
     except ValueError:
         return Verdict("broken", "the scanner broke: its JSON report is missing or unreadable")
+    if not isinstance(report, dict):
+        return Verdict("broken", "the scanner broke: its report is not a Trivy JSON report")
     items = list(findings(report))
     counts = Counter(severity for _, severity, _ in items)
     if exit_code == 0:
         return Verdict("passed", "no fixable HIGH or CRITICAL vulnerabilities, no secrets", counts)
+    if not items:
+        # "Found" by its exit code, nothing in its report: the report cannot be trusted, and
+        # "failed: 0 finding(s)" would send people looking for a vulnerability that is not there.
+        return Verdict("broken", f"the scanner broke: trivy exited {exit_code} (findings) but its "
+                       "report lists none")
     shown = "; ".join(text for _, _, text in items[:5]) or "see the report"
     more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
     return Verdict("failed", f"{len(items)} finding(s) block the release: {shown}{more}", counts)

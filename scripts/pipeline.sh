@@ -61,4 +61,7 @@ for n in 5 6; do
   "scripts/$name.sh" >"$logs/$name.log" 2>&1 || code=$?
   line "$n" "$name" "$code" "$started"
 done
-"$PYTHON" -m pipeline summary --artifacts "$ARTIFACTS"
+reports=()
+for report in "$ARTIFACTS"/trivy-*.json; do reports+=(--report "$report"); done
+"$PYTHON" -m pipeline summary --image "$REGISTRY/$IMAGE" --record "$ARTIFACTS/run.json" \
+  --published "$ARTIFACTS/published.json" "${reports[@]}"

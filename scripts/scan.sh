@@ -8,7 +8,8 @@ set -euo pipefail
 # No calls home from CI or laptops: no version check, no telemetry.
 export TRIVY_CACHE_DIR TRIVY_SKIP_VERSION_CHECK=true TRIVY_DISABLE_TELEMETRY=true
 command -v "$TRIVY" >/dev/null || { echo "scan: no Trivy at '$TRIVY': make venv, or set TRIVY to its path" >&2; exit 2; }
-"$PYTHON" -m pipeline ignores .trivyignore.yaml
+# Accepted risks past their date (make lint fails on malformed ones); CI's bare Python skips this.
+if "$PYTHON" -c 'import yaml' 2>/dev/null; then "$PYTHON" -m pipeline ignores .trivyignore.yaml; fi
 
 refs=$("$PYTHON" -m pipeline record refs --artifacts "$ARTIFACTS")
 while read -r platform ref; do

@@ -103,3 +103,16 @@ def test_ignores_must_be_a_mapping():
     with pytest.raises(PipelineError, match="must be a mapping"):
         check_ignores("- CVE-1\n", TODAY)
     assert check_ignores("", TODAY) == []
+
+
+@pytest.mark.parametrize("report", [{"Results": []}, {"Results": [{"Target": "x"}]}, {}])
+def test_found_without_findings_is_broken_not_failed(report):
+    """Trivy's "found" exit code with a report that lists nothing: the report is not to be
+    trusted, and "failed: 0 finding(s)" would contradict itself."""
+    result = verdict(FOUND_EXIT_CODE, json.dumps(report))
+    assert result.status == "broken" and "report lists none" in result.message
+
+
+@pytest.mark.parametrize("text", ["[]", "null", '"report"'])
+def test_a_report_that_is_not_an_object_is_broken(text):
+    assert verdict(0, text).status == "broken" and verdict(FOUND_EXIT_CODE, text).status == "broken"

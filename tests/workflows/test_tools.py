@@ -22,15 +22,34 @@ def test_zizmor_finds_nothing():
 
 
 def test_zizmor_does_find_a_problem(tmp_path):
-    """The check is live: an unpinned action in a copy is reported."""
+    """The check is live: an unpinned action in a copy is reported, and so is `./` for the
+    reusable workflow once its in-place ignore comment is gone."""
     workflows = tmp_path / ".github/workflows"
     workflows.mkdir(parents=True)
     text = (ROOT / ".github/workflows/ci.yml").read_text()
-    (workflows / "ci.yml").write_text(text.replace("uses: $/.github/workflows/image.yml",
-                                                   "uses: example/workflows/.github/workflows/"
-                                                   "image.yml@v1"))
+    (workflows / "ci.yml").write_text(text.replace(
+        "uses: ./.github/workflows/image.yml", "uses: example/workflows/.github/workflows/"
+        "image.yml@v1"))
     result = run("zizmor", "--offline", str(tmp_path / ".github"))
     assert result.returncode != 0 and "unpinned-uses" in result.stdout
+    (workflows / "ci.yml").write_text(text.replace("# zizmor: ignore[self-repository]", "#"))
+    (workflows / "image.yml").write_text((ROOT / ".github/workflows/image.yml").read_text())
+    result = run("zizmor", "--offline", str(tmp_path / ".github"))
+    assert result.returncode != 0 and "self-repository" in result.stdout
+
+
+def test_actionlint_finds_nothing():
+    result = run("actionlint", "-no-color")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_does_find_a_problem(tmp_path):
+    """Live too: a context property that does not exist, in a copy, is reported."""
+    broken = tmp_path / "image.yml"
+    broken.write_text((ROOT / ".github/workflows/image.yml").read_text().replace(
+        "github.repository_visibility", "github.repository_visibilty"))
+    result = run("actionlint", "-no-color", str(broken))
+    assert result.returncode != 0 and "repository_visibilty" in result.stdout
 
 
 @pytest.mark.parametrize(("schema", "files"), [
