@@ -138,6 +138,7 @@ def test_summary_of_a_run(tmp_path, capsys):
     assert "| vulnerabilities | 2 LOW (fixable HIGH/CRITICAL gate) |" in table
     assert "tags pushed" not in table
 
+
 def test_ignores(tmp_path, capsys):
     ignores = tmp_path / ".trivyignore.yaml"
     ignores.write_text("vulnerabilities:\n  - {id: CVE-1, statement: s, expired_at: 2020-01-01}\n")
