@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -233,3 +234,36 @@ def test_the_command_line_prints_each_part(tmp_path):
                             capture_output=True, text=True)
     assert (failed.returncode, failed.stdout) == (1, "")
     assert failed.stderr.startswith("error: no apt source serves Debian no-such-release main")
+
+
+def mirror_hosts() -> set[str]:
+    """The hosts of this machine's Debian entries (its own, -security, -updates), as the code
+    reads them."""
+    if not Path("/etc/os-release").exists() or not Path("/etc/apt").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("no apt here: CI runs on Debian", pytrace=False)
+        pytest.skip("not Debian")
+    release = debian.codename()
+    ours = [e for e in debian.read() if any(s.split("-")[0] == release for s in e.suites)]
+    assert debian.own(ours, release)
+    hosts = {urlsplit(uri).hostname for entry in ours for uri in entry.uris}
+    return {host for host in hosts if host}
+
+
+def tracked_files_naming(words: set[str]) -> list[str]:
+    patterns = [arg for word in sorted(words) for arg in ("-e", word)]
+    found = subprocess.run(["git", "grep", "-l", "-i", "-F", *patterns], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert found.returncode in (0, 1), found.stderr  # 1: no match
+    return found.stdout.split()
+
+
+def test_no_tracked_file_names_the_machines_mirror():
+    """Issue 9: sources and debootstrap's mirror are read from apt, never written down."""
+    hosts = mirror_hosts()
+    assert hosts
+    assert tracked_files_naming(hosts) == []
+
+
+def test_the_search_for_names_in_tracked_files_finds_them():
+    assert "scripts/engine.sh" in tracked_files_naming({"DOCS.docker.com"})

@@ -1,0 +1,210 @@
+"""scripts/engine.sh, for real: on this machine a second run installs nothing and is quick; in a
+Debian 12 and a Debian 13 container, with apt sources written the way this machine's are, its
+`--simulate` shows what `.ci/run`'s call would install, and nothing but the engine comes from the
+testing suite."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline import debian
+from tests.docker import DOCKER, engine_or_fail
+from tests.engine import probe
+
+ROOT = Path(__file__).parents[2]
+ENGINE_SH = ROOT / "scripts/engine.sh"
+TRIXIE = os.environ.get("STAND_IN_IMAGE", "python-stand-in:3.13-slim")  # a debootstrapped trixie
+# The engine Debian's packages give, at least: what the pipeline relies on (issue 9).
+ENGINE_MIN, COMPOSE_MIN = (28, 5), 2
+# docker.io depends on tini from the same suite; bookworm's is too old for it.
+TINI = {"tini", "tini-static"}
+
+pytestmark = [pytest.mark.container, pytest.mark.engine]
+
+
+def ci_run_packages() -> list[str]:
+    """The packages `.ci/run` asks scripts/engine.sh for: one source of truth for both."""
+    for line in (ROOT / ".ci/run").read_text().splitlines():
+        words = shlex.split(line, comments=True)
+        if words[:1] == ["scripts/engine.sh"]:
+            return words[1:]
+    raise AssertionError(".ci/run never calls `scripts/engine.sh PACKAGE...`")
+
+
+def engine_packages() -> list[str]:
+    """The engine's packages as scripts/engine.sh names them (`engine=(...)`)."""
+    found = re.search(r"^engine=\(([^)]*)\)$", ENGINE_SH.read_text(), re.M)
+    assert found, "scripts/engine.sh has no `engine=(...)` line"
+    return found[1].split()
+
+
+def version(text: str) -> tuple[int, ...]:
+    """28.5.2+dfsg4-5 -> (28, 5, 2); an epoch (1:7.2) is dropped."""
+    return tuple(int(part) for part in re.findall(r"\d+", text.split(":")[-1].split("+")[0])[:3])
+
+
+@dataclass
+class Simulation:
+    release: str
+    output: str  # scripts/engine.sh --simulate: apt-get -s
+    installs: dict[str, str]  # package -> version, from the `Inst` lines
+    suites: dict[str, set[str]]  # package -> the suites that carry the version to be installed
+    installed: set[str]  # packages the container already had
+    files: dict[str, str]  # what was written to /etc/apt, and a package's file list
+
+    def from_testing(self) -> set[str]:
+        return {pkg for pkg, suites in self.suites.items() if suites == {debian.SUITE}}
+
+
+# Runs in the container: the machine-like sources, then the project's script, then what apt says
+# about the result. /etc/apt/sources.list is debootstrap's: the machine-like file replaces it.
+SCRIPT = """
+set -euo pipefail
+rm -f /etc/apt/sources.list
+cp /out/sources "$SOURCES"
+/src/scripts/engine.sh --simulate "$@" >/out/simulate
+cp /etc/apt/sources.list.d/{suite}.sources /out/source
+cp /etc/apt/preferences.d/{suite} /out/pin
+packages=$(awk '/^Inst /{{print $2}}' /out/simulate)
+apt-cache madison $packages >/out/madison
+dpkg-query -W -f '${{db:Status-Abbrev}} ${{Package}}\\n' \\
+  | awk '$1 == "ii" {{print $2}}' >/out/installed
+# Debian 13's qemu-user-static is transitional: see which files register arm64 there.
+if grep -qx qemu-user-binfmt <<<"$packages"; then
+  cd /tmp && apt-get download -q qemu-user-binfmt >/dev/null
+  dpkg-deb -c qemu-user-binfmt_*.deb >/out/binfmt
+fi
+"""
+
+
+def machine_like_sources(release: str) -> tuple[str, str]:
+    """This machine's own Debian sources file, for `release`: same URIs and keys, its suites."""
+    apt = Path("/etc/apt")
+    path = apt / "sources.list.d/debian.sources"
+    if not path.exists():
+        path = apt / "sources.list"  # a one-line machine: the container gets the same
+    own = debian.codename()
+    return str(path), re.sub(rf"\b{own}\b", release, path.read_text())
+
+
+@pytest.fixture(scope="module", params=["bookworm", "trixie"])
+def simulation(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+               ) -> Simulation:
+    """One container per release, one `apt-get update`: every assertion reads its results."""
+    engine_or_fail()
+    release = request.param
+    if release == "bookworm":
+        image = probe.bookworm()
+    else:
+        image = TRIXIE
+        assert probe.present(image), f"{image} is missing: run `make stand-in-base`"
+    out = tmp_path_factory.mktemp(f"engine-{release}")
+    path, sources = machine_like_sources(release)
+    (out / "sources").write_text(sources)
+    packages = ci_run_packages()
+    result = subprocess.run(
+        [DOCKER, "run", "--rm", "--name", f"engine-test-{release}-{uuid.uuid4().hex[:8]}",
+         # Check-Valid-Until off (forky's Release is re-signed, snapshots are old) and the proxy.
+         "-v", "/etc/apt/apt.conf.d:/etc/apt/apt.conf.d:ro",
+         "-e", f"SOURCES={path}",
+         "-v", f"{ROOT}:/src:ro", "-v", f"{out}:/out",
+         "-e", "PYTHONDONTWRITEBYTECODE=1",
+         image, "bash", "-c", SCRIPT.format(suite=debian.SUITE), "bash", *packages],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"{release}: {result.stdout}\n{result.stderr}"
+    output = (out / "simulate").read_text()
+    installs = dict(re.findall(r"^Inst (\S+) (?:\[\S+\] )?\((\S+) ", output, re.M))
+    suites: dict[str, set[str]] = {}
+    for line in (out / "madison").read_text().splitlines():
+        # " docker.io | 28.5.2+dfsg4-5 | http://... forky/main amd64 Packages"
+        pkg, ver, where = (field.strip() for field in line.split("|"))
+        if installs.get(pkg) == ver:
+            suites.setdefault(pkg, set()).add(where.split()[1].split("/")[0])
+    files = {name: (out / name).read_text() for name in ("source", "pin", "binfmt")
+             if (out / name).exists()}
+    return Simulation(release, output, installs, suites,
+                      set((out / "installed").read_text().split()), files)
+
+
+def test_ci_packages_resolve_with_the_engine(simulation):
+    """Everything .ci/run asks for is installed or would be, on this release."""
+    sim = simulation
+    assert sim.installs, sim.output
+    names = {package.split("/")[0] for package in ci_run_packages() + engine_packages()}
+    assert names - set(sim.installs) - sim.installed == set(), sim.output
+    assert set(sim.suites) == set(sim.installs), "madison knows every package to install"
+
+
+def test_the_engine_is_28_5_or_newer_with_buildx_compose_and_the_client(simulation):
+    installs = simulation.installs
+    assert version(installs["docker.io"])[:2] >= ENGINE_MIN
+    # Debian 13's docker.io only recommends docker-cli: without it there is no /usr/bin/docker.
+    assert version(installs["docker-cli"])[:2] >= ENGINE_MIN
+    assert "docker-buildx" in installs
+    assert version(installs["docker-compose"])[0] >= COMPOSE_MIN  # the v2 plugin
+
+
+def test_only_the_engine_and_what_is_asked_for_comes_from_testing(simulation):
+    asked = {package.split("/")[0] for package in ci_run_packages()
+             if package.endswith(f"/{debian.SUITE}")}
+    engine = set(engine_packages())
+    from_testing = simulation.from_testing()
+    assert from_testing - engine - asked - TINI == set(), simulation.output
+    # The classification sees the testing suite at all: what was asked from it comes from it.
+    assert engine | asked <= from_testing
+
+
+def test_the_source_is_the_machines_mirror_for_the_testing_suite_pinned_low(simulation):
+    source = debian.parse(simulation.files["source"], deb822=True)
+    own = debian.own(debian.read(), debian.codename())
+    assert source == [debian.Entry(own.uris, (debian.SUITE,), own.components, own.signed_by)]
+    assert simulation.files["pin"] == debian.pin()
+
+
+def test_qemu_for_arm64_is_installed_and_registrable(simulation):
+    """Debian 12: qemu-user-static (binfmt-support's format). Debian 13: a transitional package
+    whose qemu-user-binfmt registers through systemd's binfmt.d, which scripts/engine.sh reads
+    where no systemd runs."""
+    installs = simulation.installs
+    print(f"{simulation.release}: " + ", ".join(
+        f"{pkg} {ver}" for pkg, ver in installs.items() if pkg.startswith(("qemu", "binfmt"))))
+    assert "qemu-user-static" in installs or "qemu-user-static" in simulation.installed
+    if simulation.release == "trixie":
+        assert "qemu-user-binfmt" in installs
+        assert "./usr/lib/binfmt.d/qemu-aarch64.conf" in simulation.files["binfmt"]
+        assert "/usr/lib/binfmt.d/qemu-aarch64.conf" in ENGINE_SH.read_text()
+
+
+@pytest.mark.parametrize("packages", [[], "ci"], ids=["engine-only", "ci-run-packages"])
+def test_a_second_run_on_this_machine_installs_nothing_and_is_quick(packages, tmp_path):
+    """After .ci/run (or a first `make engine`), scripts/engine.sh only checks."""
+    engine_or_fail()
+    if packages == "ci":
+        packages = ci_run_packages()
+    # A tripwire, not a stand-in: any apt-get call fails the run and leaves a mark.
+    (tmp_path / "apt-get").write_text(f"#!/bin/sh\ntouch {tmp_path}/called\nexit 97\n")
+    (tmp_path / "apt-get").chmod(0o755)
+    history = Path("/var/log/apt/history.log")
+    before = history.read_bytes() if history.exists() else b""
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    start = time.monotonic()
+    result = subprocess.run(["scripts/engine.sh", *packages], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    seconds = time.monotonic() - start
+    assert result.returncode == 0, result.stderr
+    found = re.fullmatch(r"engine: Docker (\d+)\.\S+, buildx v?\S+, compose v?(\d+)\.\S+\n",
+                         result.stdout)
+    assert found, result.stdout
+    assert int(found[1]) >= ENGINE_MIN[0] and int(found[2]) >= COMPOSE_MIN
+    assert not (tmp_path / "called").exists(), "apt-get ran"
+    assert (history.read_bytes() if history.exists() else b"") == before
+    assert seconds < 10, f"{seconds:.1f} s"
