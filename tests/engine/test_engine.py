@@ -69,6 +69,8 @@ class Simulation:
 # about the result. /etc/apt/sources.list is debootstrap's: the machine-like file replaces it.
 SCRIPT = """
 set -euo pipefail
+. /etc/os-release
+[ "$VERSION_CODENAME" = "$RELEASE" ] || {{ echo "the image is $VERSION_CODENAME" >&2; exit 1; }}
 rm -f /etc/apt/sources.list
 cp /out/sources "$SOURCES"
 /src/scripts/engine.sh --simulate "$@" >/out/simulate
@@ -115,7 +117,7 @@ def simulation(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         [DOCKER, "run", "--rm", "--name", f"engine-test-{release}-{uuid.uuid4().hex[:8]}",
          # Check-Valid-Until off (forky's Release is re-signed, snapshots are old) and the proxy.
          "-v", "/etc/apt/apt.conf.d:/etc/apt/apt.conf.d:ro",
-         "-e", f"SOURCES={path}",
+         "-e", f"SOURCES={path}", "-e", f"RELEASE={release}",
          "-v", f"{ROOT}:/src:ro", "-v", f"{out}:/out",
          "-e", "PYTHONDONTWRITEBYTECODE=1",
          image, "bash", "-c", SCRIPT.format(suite=debian.SUITE), "bash", *packages],
