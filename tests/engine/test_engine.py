@@ -98,31 +98,10 @@ def machine_like_sources(release: str) -> tuple[str, str]:
     return str(path), re.sub(rf"\b{own}\b", release, path.read_text())
 
 
-@pytest.fixture(scope="module", params=["bookworm", "trixie"])
-def simulation(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-               ) -> Simulation:
-    """One container per release, one `apt-get update`: every assertion reads its results."""
-    engine_or_fail()
-    release = request.param
-    if release == "bookworm":
-        image = probe.bookworm()
-    else:
-        image = TRIXIE
-        assert probe.present(image), f"{image} is missing: run `make stand-in-base`"
-    out = tmp_path_factory.mktemp(f"engine-{release}")
-    path, sources = machine_like_sources(release)
-    (out / "sources").write_text(sources)
-    packages = ci_run_packages()
-    result = subprocess.run(
-        [DOCKER, "run", "--rm", "--name", f"engine-test-{release}-{uuid.uuid4().hex[:8]}",
-         # Check-Valid-Until off (forky's Release is re-signed, snapshots are old) and the proxy.
-         "-v", "/etc/apt/apt.conf.d:/etc/apt/apt.conf.d:ro",
-         "-e", f"SOURCES={path}", "-e", f"RELEASE={release}",
-         "-v", f"{ROOT}:/src:ro", "-v", f"{out}:/out",
-         "-e", "PYTHONDONTWRITEBYTECODE=1",
-         image, "bash", "-c", SCRIPT.format(suite=debian.SUITE), "bash", *packages],
-        capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"{release}: {result.stdout}\n{result.stderr}"
+RELEASES = ("bookworm", "trixie")
+
+
+def read_results(release: str, out: Path) -> Simulation:
     output = (out / "simulate").read_text()
     installs = dict(re.findall(r"^Inst (\S+) (?:\[\S+\] )?\((\S+) ", output, re.M))
     suites: dict[str, set[str]] = {}
@@ -135,6 +114,46 @@ def simulation(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
              if (out / name).exists()}
     return Simulation(release, output, installs, suites,
                       set((out / "installed").read_text().split()), files)
+
+
+@pytest.fixture(scope="module")
+def simulations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Simulation]:
+    """One container per release, both at once (each mostly waits on `apt-get update`), one
+    update each: every assertion reads their results."""
+    engine_or_fail()
+    images = {"bookworm": probe.bookworm(), "trixie": TRIXIE}
+    assert probe.present(TRIXIE), f"{TRIXIE} is missing: run `make stand-in-base`"
+    packages = ci_run_packages()
+    running = {}
+    names = [f"engine-test-{release}-{uuid.uuid4().hex[:8]}" for release in RELEASES]
+    for release, name in zip(RELEASES, names):
+        out = tmp_path_factory.mktemp(f"engine-{release}")
+        path, sources = machine_like_sources(release)
+        (out / "sources").write_text(sources)
+        command = [
+            DOCKER, "run", "--rm", "--name", name,
+            # Check-Valid-Until off (forky's Release is re-signed, snapshots are old) and the proxy.
+            "-v", "/etc/apt/apt.conf.d:/etc/apt/apt.conf.d:ro",
+            "-e", f"SOURCES={path}", "-e", f"RELEASE={release}",
+            "-v", f"{ROOT}:/src:ro", "-v", f"{out}:/out",
+            "-e", "PYTHONDONTWRITEBYTECODE=1",
+            images[release], "bash", "-c", SCRIPT.format(suite=debian.SUITE), "bash", *packages]
+        running[release] = (out, subprocess.Popen(command, stdout=subprocess.PIPE,
+                                                  stderr=subprocess.PIPE, text=True))
+    results = {}
+    try:
+        for release, (out, process) in running.items():
+            stdout, stderr = process.communicate(timeout=600)
+            assert process.returncode == 0, f"{release}: {stdout}\n{stderr}"
+            results[release] = read_results(release, out)
+    finally:  # after a failure or a timeout, the other container may still run
+        subprocess.run([DOCKER, "rm", "-f", *names], capture_output=True)
+    return results
+
+
+@pytest.fixture(params=RELEASES)
+def simulation(request: pytest.FixtureRequest, simulations: dict[str, Simulation]) -> Simulation:
+    return simulations[request.param]
 
 
 def test_ci_packages_resolve_with_the_engine(simulation):
