@@ -95,6 +95,14 @@ def test_one_line_options_in_one_word():
               "/etc/apt/keyrings/docker.asc")]
 
 
+@pytest.mark.parametrize("line", [
+    "deb [signed-by=/k.gpg http://mirror.example/debian bookworm main",
+    "deb http://mirror.example/debian", "deb"])
+def test_malformed_one_line_entries_are_not_entries(line):
+    """apt refuses these; what matters here is that no half-read entry is taken for the own."""
+    assert debian.parse(line + "\n", deb822=False) == []
+
+
 @pytest.fixture
 def apt_dir(tmp_path):
     """An /etc/apt with the formats a machine may have, and files apt itself would not read."""
