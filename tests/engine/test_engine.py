@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import time
 import uuid
@@ -29,6 +30,18 @@ ENGINE_MIN, COMPOSE_MIN = (28, 5), 2
 TINI = {"tini", "tini-static"}
 
 pytestmark = [pytest.mark.container, pytest.mark.engine]
+
+
+def debian_root_or_fail(*tools: str) -> None:
+    """CI is a Debian machine run as root: anything less fails there. Elsewhere (a laptop with
+    Docker Desktop) these tests skip."""
+    lacking = [tool for tool in ("dpkg-query", "apt-get", *tools) if not shutil.which(tool)]
+    problem = (f"no {', '.join(lacking)} here: not Debian" if lacking
+               else "" if os.geteuid() == 0 else "not root")
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
 
 
 def ci_run_packages() -> list[str]:
@@ -121,6 +134,7 @@ def simulations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Simulatio
     """One container per release, both at once (each mostly waits on `apt-get update`), one
     update each: every assertion reads their results."""
     engine_or_fail()
+    debian_root_or_fail("debootstrap")
     images = {"bookworm": probe.bookworm(), "trixie": TRIXIE}
     assert probe.present(TRIXIE), f"{TRIXIE} is missing: run `make stand-in-base`"
     packages = ci_run_packages()
@@ -210,6 +224,7 @@ def test_a_second_run_on_this_machine_installs_nothing_and_is_quick(packages, tm
     """After .ci/run (or a first `make engine`), scripts/engine.sh only checks."""
     engine_or_fail()
     if packages == "ci":
+        debian_root_or_fail()
         packages = ci_run_packages()
     # A tripwire, not a stand-in: any apt-get call fails the run and leaves a mark.
     (tmp_path / "apt-get").write_text(f"#!/bin/sh\ntouch {tmp_path}/called\nexit 97\n")
