@@ -47,9 +47,10 @@ def debian_root_or_fail(*tools: str) -> None:
 def ci_run_packages() -> list[str]:
     """The packages `.ci/run` asks scripts/engine.sh for: one source of truth for both."""
     for line in (ROOT / ".ci/run").read_text().splitlines():
-        words = shlex.split(line, comments=True)
-        if words[:1] == ["scripts/engine.sh"]:
-            return words[1:]
+        if line.strip().startswith("scripts/engine.sh"):
+            words = shlex.split(line, comments=True)
+            if words[0] == "scripts/engine.sh":
+                return words[1:]
     raise AssertionError(".ci/run never calls `scripts/engine.sh PACKAGE...`")
 
 
