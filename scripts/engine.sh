@@ -36,13 +36,17 @@ else
   need_engine=1
 fi
 if [ -n "$need_engine" ] || [ ${#missing[@]} -gt 0 ]; then
-  [ -f /etc/debian_version ] || { echo "engine: install Docker Engine 28+ with buildx and compose (https://docs.docker.com/engine/install/) and: ${missing[*]}" >&2; exit 1; }
+  if [ ! -f /etc/debian_version ]; then
+    [ -z "$need_engine" ] || echo "engine: install Docker Engine 28+ with buildx and compose (https://docs.docker.com/engine/install/)" >&2
+    [ ${#missing[@]} -eq 0 ] || echo "engine: not Debian: install ${missing[*]} yourself" >&2
+    exit 1
+  fi
   suite=$(debian suite)
   # docker.io only recommends docker-cli on Debian 13: name every part.
   [ -z "$need_engine" ] || missing+=("${engine[@]/%//$suite}")
   # Packages asked for from the suite (oras/forky) need its source even where the engine is
   # someone else's. Assigned first, so a failure leaves no half-written file for apt.
-  if printf '%s\n' "${missing[@]}" | grep -q "/$suite\$"; then
+  if [[ " ${missing[*]} " == *"/$suite "* ]]; then
     text=$(debian source)
     printf '%s\n' "$text" >"/etc/apt/sources.list.d/$suite.sources"
     text=$(debian pin)
