@@ -26,7 +26,7 @@ ENGINE_SH = ROOT / "scripts/engine.sh"
 TRIXIE = os.environ.get("STAND_IN_IMAGE", "python-stand-in:3.13-slim")  # a debootstrapped trixie
 # The engine Debian's packages give, at least: what the pipeline relies on (issue 9).
 ENGINE_MIN, COMPOSE_MIN = (28, 5), 2
-# docker.io depends on tini from the same suite; bookworm's is too old for it.
+# docker.io from the suite brings its tini-static along (issue 9: "tini became tini-static").
 TINI = {"tini", "tini-static"}
 
 pytestmark = [pytest.mark.container, pytest.mark.engine]
@@ -147,7 +147,7 @@ def simulations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Simulatio
         (out / "sources").write_text(sources)
         command = [
             DOCKER, "run", "--rm", "--name", name,
-            # Check-Valid-Until off (forky's Release is re-signed, snapshots are old) and the proxy.
+            # This machine's apt settings: Check-Valid-Until off, which forky needs here.
             "-v", "/etc/apt/apt.conf.d:/etc/apt/apt.conf.d:ro",
             "-e", f"SOURCES={path}", "-e", f"RELEASE={release}",
             "-v", f"{ROOT}:/src:ro", "-v", f"{out}:/out",
