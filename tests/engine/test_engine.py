@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -102,6 +103,22 @@ fi
 """
 
 
+# The install for real, then a second run, timed, and what the machine has afterwards.
+FULL_INSTALL = """
+set -euo pipefail
+rm -f /etc/apt/sources.list
+cp /out/sources "$SOURCES"
+/src/scripts/engine.sh >/out/first
+cp /var/log/apt/history.log /out/history
+start=$(date +%s%N)
+/src/scripts/engine.sh >/out/second
+echo $(( ($(date +%s%N) - start) / 1000000 )) >/out/milliseconds
+cmp -s /var/log/apt/history.log /out/history && echo unchanged >/out/history
+command -v docker >/out/client
+docker info -f '{{.DriverStatus}}' >/out/store
+"""
+
+
 def machine_like_sources(release: str) -> tuple[str, str]:
     """This machine's own Debian sources file, for `release`: same URIs and keys, its suites."""
     apt = Path("/etc/apt")
@@ -130,40 +147,57 @@ def read_results(release: str, out: Path) -> Simulation:
                       set((out / "installed").read_text().split()), files)
 
 
+@dataclass
+class Job:
+    out: Path
+    process: subprocess.Popen[str]
+
+    def wait(self) -> Path:
+        stdout, stderr = self.process.communicate(timeout=600)
+        assert self.process.returncode == 0, f"{stdout}\n{stderr}"
+        return self.out
+
+
 @pytest.fixture(scope="module")
-def simulations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Simulation]:
-    """One container per release, both at once (each mostly waits on `apt-get update`), one
-    update each: every assertion reads their results."""
+def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Job]]:
+    """The containers of this module, all started at once: each mostly waits on the mirror.
+    One per release simulates .ci/run's call (one `apt-get update` each, every assertion reads
+    the result); a privileged Debian 13 one installs the engine for real."""
     engine_or_fail()
     debian_root_or_fail("debootstrap")
-    images = {"bookworm": probe.bookworm(), "trixie": TRIXIE}
+    images = {"bookworm": probe.bookworm(), "trixie": TRIXIE, "install": TRIXIE}
     assert probe.present(TRIXIE), f"{TRIXIE} is missing: run `make stand-in-base`"
+    scripts = {"bookworm": SCRIPT.format(suite=debian.SUITE),
+               "trixie": SCRIPT.format(suite=debian.SUITE), "install": FULL_INSTALL}
     packages = ci_run_packages()
-    running = {}
-    names = [f"engine-test-{release}-{uuid.uuid4().hex[:8]}" for release in RELEASES]
-    for release, name in zip(RELEASES, names):
-        out = tmp_path_factory.mktemp(f"engine-{release}")
-        path, sources = machine_like_sources(release)
-        (out / "sources").write_text(sources)
-        command = [
-            DOCKER, "run", "--rm", "--name", name,
-            # This machine's apt settings: Check-Valid-Until off, which forky needs here.
-            "-v", "/etc/apt/apt.conf.d:/etc/apt/apt.conf.d:ro",
-            "-e", f"SOURCES={path}", "-e", f"RELEASE={release}",
-            "-v", f"{ROOT}:/src:ro", "-v", f"{out}:/out",
-            "-e", "PYTHONDONTWRITEBYTECODE=1",
-            images[release], "bash", "-c", SCRIPT.format(suite=debian.SUITE), "bash", *packages]
-        running[release] = (out, subprocess.Popen(command, stdout=subprocess.PIPE,
-                                                  stderr=subprocess.PIPE, text=True))
-    results = {}
+    started, names = {}, []
     try:
-        for release, (out, process) in running.items():
-            stdout, stderr = process.communicate(timeout=600)
-            assert process.returncode == 0, f"{release}: {stdout}\n{stderr}"
-            results[release] = read_results(release, out)
-    finally:  # after a failure or a timeout, the other container may still run
+        for job, image in images.items():
+            release = "trixie" if job == "install" else job
+            out = tmp_path_factory.mktemp(f"engine-{job}")
+            path, sources = machine_like_sources(release)
+            (out / "sources").write_text(sources)
+            names.append(f"engine-test-{job}-{uuid.uuid4().hex[:8]}")
+            command = [
+                DOCKER, "run", "--rm", "--name", names[-1],
+                # This machine's apt settings: Check-Valid-Until off, which forky needs here.
+                "-v", "/etc/apt/apt.conf.d:/etc/apt/apt.conf.d:ro",
+                "-e", f"SOURCES={path}", "-e", f"RELEASE={release}",
+                "-v", f"{ROOT}:/src:ro", "-v", f"{out}:/out",
+                "-e", "PYTHONDONTWRITEBYTECODE=1",
+                # dockerd runs inside the install's container; nothing outside it changes.
+                *(["--privileged"] if job == "install" else []),
+                image, "bash", "-c", scripts[job], "bash", *packages]
+            started[job] = Job(out, subprocess.Popen(command, stdout=subprocess.PIPE,
+                                                     stderr=subprocess.PIPE, text=True))
+        yield started
+    finally:  # after a failure or a timeout, a container may still run
         subprocess.run([DOCKER, "rm", "-f", *names], capture_output=True)
-    return results
+
+
+@pytest.fixture(scope="module")
+def simulations(jobs: dict[str, Job]) -> dict[str, Simulation]:
+    return {release: read_results(release, jobs[release].wait()) for release in RELEASES}
 
 
 @pytest.fixture(params=RELEASES)
@@ -245,3 +279,21 @@ def test_a_second_run_on_this_machine_installs_nothing_and_is_quick(packages, tm
     assert not (tmp_path / "called").exists(), "apt-get ran"
     assert (history.read_bytes() if history.exists() else b"") == before
     assert seconds < 10, f"{seconds:.1f} s"
+
+
+def test_debian_13_gets_a_running_engine_and_a_second_run_only_checks(jobs):
+    """The install for real on the release this machine is not: Debian 13, where docker.io
+    alone would leave no client."""
+    out = jobs["install"].wait()
+    first, second = ((out / part).read_text() for part in ("first", "second"))
+    wanted = " ".join(f"{package}/{debian.SUITE}" for package in engine_packages())
+    assert first.startswith(f"engine: installing {wanted}\n"), first
+    line = re.fullmatch(r"engine: Docker (\d+)\.(\d+)\.\S+, buildx \S+, compose v?(\d+)\.\S+\n",
+                        second)
+    assert line, second
+    assert (int(line[1]), int(line[2])) >= ENGINE_MIN and int(line[3]) >= COMPOSE_MIN
+    assert first.endswith(second)
+    assert (out / "client").read_text() == "/usr/bin/docker\n"
+    assert (out / "store").read_text() == "[[driver-type io.containerd.snapshotter.v1]]\n"
+    assert (out / "history").read_text() == "unchanged\n"
+    assert int((out / "milliseconds").read_text()) < 10_000
