@@ -191,8 +191,12 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Job]]:
             started[job] = Job(out, subprocess.Popen(command, stdout=subprocess.PIPE,
                                                      stderr=subprocess.PIPE, text=True))
         yield started
-    finally:  # after a failure or a timeout, a container may still run
+    finally:  # after a failure, a timeout or a deselected test, a container may still run
         subprocess.run([DOCKER, "rm", "-f", *names], capture_output=True)
+        for job in started.values():
+            if job.process.poll() is None:
+                job.process.kill()
+            job.process.communicate()
 
 
 @pytest.fixture(scope="module")
