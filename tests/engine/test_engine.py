@@ -1,7 +1,7 @@
 """scripts/engine.sh, for real: on this machine a second run installs nothing and is quick; in a
 Debian 12 and a Debian 13 container, with apt sources written the way this machine's are, its
 `--simulate` shows what `.ci/run`'s call would install, and nothing but the engine comes from the
-testing suite."""
+testing suite; in a privileged Debian 13 container it installs and starts the engine for real."""
 
 from __future__ import annotations
 
