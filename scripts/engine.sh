@@ -21,6 +21,19 @@ installed() { [ "$(dpkg-query -W -f '${Status}' "$1" 2>/dev/null)" = "install ok
 major() { docker version -f '{{.Server.Version}}' 2>/dev/null | cut -d. -f1; }
 tools() { docker buildx version >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; }
 snapshotter() { [ "$(docker info -f '{{.DriverStatus}}' 2>/dev/null)" = "[[driver-type io.containerd.snapshotter.v1]]" ]; }
+# The containerd image store (multi-platform images, registry cache export, provenance), for a
+# dockerd this script installs or starts: one already running keeps its owner's configuration.
+image_store() {
+  mkdir -p /etc/docker
+  python3 - /etc/docker/daemon.json <<'PY'
+import json, sys
+from pathlib import Path
+path = Path(sys.argv[1])
+config = json.loads(path.read_text()) if path.exists() and path.read_text().strip() else {}
+config.setdefault("features", {})["containerd-snapshotter"] = True
+path.write_text(json.dumps(config, indent=2) + "\n")
+PY
+}
 
 missing=()
 for p in "$@"; do
@@ -57,6 +70,8 @@ if [ -n "$need_engine" ] || [ ${#missing[@]} -gt 0 ]; then
     exec apt-get install -s --no-install-recommends "${missing[@]}"
   fi
   echo "engine: installing ${missing[*]}"
+  # Before the packages: where systemd runs, their postinst starts dockerd with this file.
+  [ -z "$need_engine" ] || image_store
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if [ -n "$simulate" ]; then
@@ -66,17 +81,7 @@ fi
 
 if ! docker info >/dev/null 2>&1; then
   command -v dockerd >/dev/null || { echo "engine: no dockerd here: start Docker yourself" >&2; exit 1; }
-  # The containerd image store: multi-platform images, registry cache export, provenance.
-  # Set only for a dockerd this script starts: a running one keeps its owner's configuration.
-  mkdir -p /etc/docker
-  python3 - /etc/docker/daemon.json <<'PY'
-import json, sys
-from pathlib import Path
-path = Path(sys.argv[1])
-config = json.loads(path.read_text()) if path.exists() and path.read_text().strip() else {}
-config.setdefault("features", {})["containerd-snapshotter"] = True
-path.write_text(json.dumps(config, indent=2) + "\n")
-PY
+  image_store
   # Its own session, no terminal, nothing inherited: the caller's output closes when it ends.
   setsid -f dockerd </dev/null >>"$log" 2>&1
   for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
