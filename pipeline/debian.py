@@ -11,6 +11,8 @@ from pipeline import PipelineError
 
 SUITE = "forky"  # the suite with Docker 28.5, buildx 0.29, compose 2.40, containerd 2.1
 PRIORITY = 100  # below the release's 500: only what is asked for by name comes from it
+# apt's spellings of a false boolean (StringToBool)
+FALSE = {"no", "false", "without", "off", "disable", "0"}
 
 
 @dataclass(frozen=True)
@@ -18,31 +20,40 @@ class Entry:
     uris: tuple[str, ...]
     suites: tuple[str, ...]
     components: tuple[str, ...]
-    signed_by: str = ""
+    signed_by: str = ""  # a keyring path, fingerprints, or an embedded key (deb822 multi-line)
 
 
 def parse(text: str, deb822: bool) -> list[Entry]:
     """The `deb` entries of a deb822 `.sources` file or of a one-line `sources.list`."""
+    return _parse_deb822(text) if deb822 else _parse_one_line(text)
+
+
+def _parse_deb822(text: str) -> list[Entry]:
     entries = []
-    if deb822:
-        for stanza in re.split(r"\n\s*\n", text):
-            fields: dict[str, str] = {}
-            key = ""
-            for line in stanza.splitlines():
-                if line.startswith("#") or not line.strip():
-                    continue
-                if line[0].isspace() and key:
-                    fields[key] += " " + line.strip()
-                    continue
-                key, _, value = line.partition(":")
-                key = key.strip().lower()
-                fields[key] = value.strip()
-            if "deb" in fields.get("types", "").split() and fields.get("enabled", "yes") != "no":
-                entries.append(Entry(tuple(fields.get("uris", "").split()),
-                                     tuple(fields.get("suites", "").split()),
-                                     tuple(fields.get("components", "").split()),
-                                     fields.get("signed-by", "")))
-        return entries
+    for stanza in re.split(r"\n[ \t]*\n", text):
+        fields: dict[str, str] = {}
+        key = ""
+        for line in stanza.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            if line[0].isspace() and key:
+                # Kept line by line: an embedded Signed-By key only works with its line breaks.
+                fields[key] += "\n" + line.rstrip()
+                continue
+            key, _, value = line.partition(":")
+            key = key.strip().lower()
+            fields[key] = value.strip()
+        if "deb" in fields.get("types", "").split() \
+                and fields.get("enabled", "yes").strip().lower() not in FALSE:
+            entries.append(Entry(tuple(fields.get("uris", "").split()),
+                                 tuple(fields.get("suites", "").split()),
+                                 tuple(fields.get("components", "").split()),
+                                 fields.get("signed-by", "")))
+    return entries
+
+
+def _parse_one_line(text: str) -> list[Entry]:
+    entries = []
     for line in text.splitlines():
         words = line.split("#", 1)[0].split()
         if not words or words[0] != "deb":
@@ -65,29 +76,35 @@ def parse(text: str, deb822: bool) -> list[Entry]:
 
 
 def read(apt: Path = Path("/etc/apt")) -> list[Entry]:
+    """Every enabled entry, in apt's order; the source this module writes is left out."""
     entries = []
     files = [apt / "sources.list"] + sorted((apt / "sources.list.d").glob("*"))
     for path in files:
-        ours = path.name == f"{SUITE}.sources"
-        if path.suffix in (".list", ".sources") and path.is_file() and not ours:
+        # apt reads only these two suffixes: `foo.list.disabled` or `foo.sources.save` are off.
+        if path.suffix in (".list", ".sources") and path.is_file() \
+                and path.name != f"{SUITE}.sources":
             entries += parse(path.read_text(), path.suffix == ".sources")
     return entries
 
 
 def own(entries: list[Entry], codename: str) -> Entry:
-    """The entry that serves the release itself (not its security or backports suites)."""
+    """The entry that serves the release itself: its Suites hold the bare codename (not only
+    `-security`, `-updates` or `-backports`) and its Components hold `main`, which leaves out
+    third-party archives that reuse the codename (Docker's is `<codename> stable`)."""
     for entry in entries:
-        if codename in entry.suites and entry.uris:
+        if codename in entry.suites and "main" in entry.components and entry.uris:
             return entry
-    raise PipelineError(f"no apt source serves Debian {codename}: "
-                        "add one to /etc/apt/sources.list.d")
+    raise PipelineError(f"no apt source serves Debian {codename} main: add a `deb` entry for it "
+                        "to /etc/apt/sources.list.d/debian.sources")
 
 
 def source(entry: Entry) -> str:
+    """A deb822 source for SUITE from the same mirror, components and key as `entry`."""
     lines = ["Types: deb", f"URIs: {' '.join(entry.uris)}", f"Suites: {SUITE}",
              f"Components: {' '.join(entry.components) or 'main'}"]
     if entry.signed_by:
-        lines.append(f"Signed-By: {entry.signed_by}")
+        separator = "" if entry.signed_by.startswith("\n") else " "
+        lines.append(f"Signed-By:{separator}{entry.signed_by}")
     return "\n".join(lines) + "\n"
 
 
@@ -98,5 +115,7 @@ def pin() -> str:
 def codename(os_release: Path = Path("/etc/os-release")) -> str:
     for line in os_release.read_text().splitlines():
         if line.startswith("VERSION_CODENAME="):
-            return line.split("=", 1)[1].strip().strip('"')
+            value = line.split("=", 1)[1].strip().strip('"')
+            if value:
+                return value
     raise PipelineError(f"{os_release} names no VERSION_CODENAME: is this Debian?")
