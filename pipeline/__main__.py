@@ -80,6 +80,8 @@ def cmd_publish(args: argparse.Namespace) -> None:
         print(f"release already published at {done['digest']} with these images: nothing to do")
     else:
         print(f"published {done['image']}@{done['digest']} as {' '.join(chosen.tags)}")
+    for tag in chosen.kept:
+        print(f"left {tag} where it is: it holds a newer commit's image")
     if os.environ.get("GITHUB_OUTPUT"):
         with open(os.environ["GITHUB_OUTPUT"], "a") as output:
             output.write(f"digest={done['digest']}\n")

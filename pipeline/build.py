@@ -79,7 +79,8 @@ def settings(image: str) -> run.Run:
         sha = gitref.git("rev-parse", "HEAD")
     computed = tags.compute(ref, sha, dirty)
     return run.Run(image, ref, sha + ("-dirty" if dirty else ""), computed.version,
-                   list(computed.tags), list(computed.immutable))
+                   list(computed.tags), list(computed.immutable),
+                   created=gitref.commit_time(sha))
 
 
 def build_args(record: run.Run, sha: str, source: str) -> dict[str, str]:

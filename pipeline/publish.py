@@ -24,13 +24,18 @@ class Plan:
     sources: list[str]  # repo@digest of each platform manifest
     existing: str = ""  # the release's index when it is already published as planned
     manifests: dict[str, str] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)  # branch tags already on a newer commit
 
     @property
     def noop(self) -> bool:
         return bool(self.existing)
 
 
-def plan(record: run.Run, existing: dict[str, Published | None]) -> Plan:
+def plan(record: run.Run, existing: dict[str, Published | None],
+         heads: dict[str, str] | None = None) -> Plan:
+    """`existing`: what each release tag holds; `heads`: the commit time of the image each
+    branch tag (edge) holds. Runs on main never cancel each other, so an older commit's run may
+    finish last: its branch tags stay where they are, its sha- tag is still published."""
     if record.ref.startswith("refs/pull/"):
         raise PipelineError("pull requests are built and tested, never published")
     if not record.platforms:
@@ -54,7 +59,11 @@ def plan(record: run.Run, existing: dict[str, Published | None]) -> Plan:
         raise PipelineError(
             f"release {tag} already exists at {found.digest} with other content: release tags "
             "are immutable; cut a new version instead")
-    return Plan(record.tags, sources, "", manifests)
+    kept = [tag for tag, created in (heads or {}).items()
+            if tag in record.tags and tag not in record.immutable and not tag.startswith("sha-")
+            and created > record.created]
+    moving = [tag for tag in record.tags if tag not in kept]
+    return Plan(moving, sources, "", manifests, kept)
 
 
 def inspect(ref: str) -> dict[str, object] | None:
@@ -100,10 +109,22 @@ def published(repo: str, tag: str) -> Published | None:
     return Published(digest_of(f"{repo}:{tag}"), configs)
 
 
+def created(ref: str) -> str:
+    """The image's creation time (the commit's, from SOURCE_DATE_EPOCH); "" when the tag is new."""
+    if inspect(ref) is None:
+        return ""
+    image = json.loads(docker("buildx", "imagetools", "inspect", "--format", "{{json .Image}}",
+                              ref).stdout)
+    configs = [image] if "created" in image else list(image.values())
+    return str(configs[0].get("created", "")) if configs else ""
+
+
 def main(records: list[Path], out: Path) -> Plan:
     record = run.merge([run.load(path) for path in records])
     existing = {tag: published(record.image, tag) for tag in record.immutable}
-    chosen = plan(record, existing)
+    branch = [t for t in record.tags if t not in record.immutable and not t.startswith("sha-")]
+    heads = {tag: created(f"{record.image}:{tag}") for tag in branch} if record.created else {}
+    chosen = plan(record, existing, heads)
     if chosen.noop:
         digest = chosen.existing
     else:
@@ -113,7 +134,7 @@ def main(records: list[Path], out: Path) -> Plan:
         docker(*argv, *chosen.sources)
         digest = digest_of(f"{record.image}:{chosen.tags[0]}")
     done = {"image": record.image, "digest": digest, "tags": chosen.tags,
-            "manifests": chosen.manifests, "noop": chosen.noop}
+            "manifests": chosen.manifests, "noop": chosen.noop, "kept": chosen.kept}
     out.write_text(json.dumps(done, indent=2) + "\n")
     return chosen
 

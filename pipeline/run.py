@@ -36,6 +36,7 @@ class Run:
     tags: list[str]
     immutable: list[str]
     platforms: list[Platform] = field(default_factory=list)
+    created: str = ""  # the commit's time, UTC, ISO 8601: what "newer" means for a branch tag
 
     def platform(self, name: str) -> Platform:
         for found in self.platforms:
@@ -75,7 +76,7 @@ def merge(runs: list[Run]) -> Run:
         raise PipelineError("no run records to publish: did the build jobs upload run-record-*?")
     first = runs[0]
     merged = Run(first.image, first.ref, first.revision, first.version, list(first.tags),
-                 list(first.immutable))
+                 list(first.immutable), created=first.created)
     for run in runs:
         if (run.image, run.revision, run.tags) != (first.image, first.revision, first.tags):
             raise PipelineError(

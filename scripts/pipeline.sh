@@ -24,6 +24,8 @@ line() {  # line N NAME CODE STARTED
   local n=$1 name=$2 code=$3 took=$((SECONDS - $4)) log=$logs/$2.log reason
   if [ "$code" = 0 ]; then
     printf '[%d/%d] %-9s ok     %4ds\n' "$n" "$total" "$name" "$took"
+    # What publishing did (tagged, left alone, or nothing to do) is worth a line of its own.
+    [ "$name" != publish ] || sed 's/^/    /' "$log"
     return
   fi
   printf '[%d/%d] %-9s FAILED %4ds  (log: %s)\n' "$n" "$total" "$name" "$took" "$log"

@@ -118,3 +118,23 @@ def test_a_registry_that_does_not_answer_is_an_error_not_a_missing_tag():
     with pytest.raises(PipelineError, match=r"^cannot read 127\.0\.0\.1:9/unit/tiny:1\.0\.0 from "
                                             r"its registry: "):
         publish.published("127.0.0.1:9/unit/tiny", "1.0.0")
+
+
+def test_edge_never_moves_back_to_an_older_commit():
+    older = record()
+    older.created = "2026-11-25T10:00:00Z"
+    older.tags = ["edge", "sha-aaaaaaa"]
+    newer_there = {"edge": "2026-11-25T11:00:00Z"}
+    chosen = publish.plan(older, {}, newer_there)
+    assert (chosen.tags, chosen.kept) == (["sha-aaaaaaa"], ["edge"])
+    for heads in ({"edge": "2026-11-25T09:00:00Z"}, {"edge": ""}, {}):
+        assert publish.plan(older, {}, heads).tags == ["edge", "sha-aaaaaaa"]
+
+
+@pytest.mark.registry
+def test_the_commit_time_a_tag_holds(images):
+    repo, digests = images
+    config = json.loads(docker("buildx", "imagetools", "inspect", "--format", "{{json .Image}}",
+                               f"{repo}@{digests['one']}").stdout)
+    assert publish.created(f"{repo}:one") == config["created"] != ""
+    assert publish.created(f"{repo}:no-such-tag") == ""
