@@ -205,7 +205,6 @@ def test_engine_down(project, registry):
     assert registry.tags(image_of(project)) == []
 
 
-
 def test_verify_refuses_a_repushed_tag_and_an_unsigned_digest(project, registry):
     assert project.make().returncode == 0
     image = f"{registry.address}/{image_of(project)}"
