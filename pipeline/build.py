@@ -127,6 +127,10 @@ def main(image: str, platform: str, push: bool, artifacts: Path, cache_from: str
         pass
     sha = record.revision.removesuffix("-dirty")
     arch = platform.split("/")[-1]
+    if push and not (cache_from or cache_to):
+        # The twin of CI's type=gha,mode=max: every stage's layers, in the registry pushed to.
+        cache = f"type=registry,ref={image}-buildcache:{arch}"
+        cache_from, cache_to = cache, cache + ",mode=max"
     spec = Build(image, platform, push, driver(), artifacts / f"build-{arch}.json",
                  Path(os.environ.get("OCI_LAYOUT", ".cache/oci")),
                  build_args(record, sha, os.environ.get("SOURCE_URL", "")),

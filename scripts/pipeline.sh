@@ -17,6 +17,17 @@ preflight() {
   docker version --format 'engine {{.Server.Version}}' \
     || { echo "error: the Docker engine is not reachable: start it (make engine) or set DOCKER_HOST"; return 1; }
   docker buildx version || { echo "error: docker buildx is missing: make engine"; return 1; }
+  docker compose version || { echo "error: docker compose (v2) is missing: make engine"; return 1; }
+  local can platform
+  can=$(docker buildx inspect | sed -n 's/^Platforms: *//p')
+  IFS=, read -ra wanted <<<"${PLATFORMS:-}"
+  for platform in "${wanted[@]}"; do
+    case ", $can," in *", ${platform// /},"*) ;; *)
+      echo "error: this builder cannot build $platform (it has: $can): install QEMU (apt-get install qemu-user-static binfmt-support) or drop it from PLATFORMS"
+      return 1 ;;
+    esac
+  done
+  command -v cosign >/dev/null || { echo "error: cosign is missing: make engine installs it on Debian, or see https://docs.sigstore.dev"; return 1; }
   "$PYTHON" -m pipeline ping --registry "$REGISTRY" && "$PYTHON" -m pipeline tags
 }
 

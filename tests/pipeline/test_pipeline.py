@@ -34,6 +34,7 @@ def test_pipeline_pushes_and_reruns_to_the_same_digest(project, registry):
     image = image_of(project)
     sha = project.git("rev-parse", "--short=7", "HEAD")
     assert registry.tags(image) == sorted(["edge", f"sha-{sha}"])
+    assert registry.tags(f"{image}-buildcache") == ["amd64"]  # the local twin of type=gha
     digest = registry.digest(image, "edge")
     assert re.search(rf"\| digest +\| {digest} \|", first.stdout)
     assert re.search(r"\| tags pushed +\| edge sha-", first.stdout)
@@ -227,3 +228,13 @@ def test_trivy_names_the_fix_when_missing(project, registry):
     assert result.returncode != 0
     assert "scan: no Trivy at '/nonexistent/trivy': make venv, or set TRIVY to its path" in (
         result.stderr)
+
+
+def test_a_platform_without_emulation_is_refused_before_any_stage(project, registry):
+    result = project.make(PLATFORMS="linux/amd64,linux/s390x")
+    assert result.returncode != 0
+    assert_ran(result, STAGES[:1], failed="preflight")
+    assert re.fullmatch(r"pipeline stopped at preflight: error: this builder cannot build "
+                        r"linux/s390x \(it has: .+\): install QEMU \(apt-get install "
+                        r"qemu-user-static binfmt-support\) or drop it from PLATFORMS; nothing "
+                        r"was published", last_line(result)), last_line(result)
