@@ -91,7 +91,16 @@ def cmd_publish(args: argparse.Namespace) -> None:
 def cmd_digests(args: argparse.Namespace) -> None:
     from pipeline import publish
 
-    print("\n".join(publish.digests(args.ref)))
+    for digest, platform in publish.digests(args.ref):
+        print(digest, platform)
+
+
+def cmd_attestations(args: argparse.Namespace) -> None:
+    """cosign verify-attestation's output (stdin), one line per attestation."""
+    from pipeline import attestation
+
+    for line in attestation.summary(sys.stdin.read()):
+        print(line)
 
 
 def cmd_base_args(args: argparse.Namespace) -> None:
@@ -183,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("digests", help="a reference's digest and its platform images' digests")
     p.add_argument("ref")
     p.set_defaults(func=cmd_digests)
+
+    p = sub.add_parser("attestations", help="verified attestations (stdin), one line each")
+    p.set_defaults(func=cmd_attestations)
 
     p = sub.add_parser("base-args", help="buildx arguments for the PYTHON_IMAGE override")
     p.set_defaults(func=cmd_base_args)

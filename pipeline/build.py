@@ -97,6 +97,10 @@ def execute(spec: Build) -> run.Platform:
     if code != 0:
         raise PipelineError(f"the {spec.platform} build failed (buildx exited {code}): see above")
     meta = json.loads(spec.metadata.read_text())
+    if "buildx.build.provenance" in meta:  # attested with the image by sign.sh
+        arch = spec.platform.split("/")[-1]
+        provenance = spec.metadata.parent / f"provenance-{arch}.json"
+        provenance.write_text(json.dumps(meta["buildx.build.provenance"], indent=2) + "\n")
     config, digest = meta["containerimage.config.digest"], meta["containerimage.digest"]
     if not spec.push:
         return run.Platform(spec.platform, spec.local, config)

@@ -139,14 +139,16 @@ def main(records: list[Path], out: Path) -> Plan:
     return chosen
 
 
-def digests(ref: str) -> list[str]:
-    """The digest `ref` names and, for an index, each platform image's: everything signed."""
+def digests(ref: str) -> list[tuple[str, str]]:
+    """(digest, platform) of what `ref` names and, for an index, of each platform image in it:
+    everything that is signed. The index's platform is "index"."""
     found = inspect(ref)
     if found is None:
         raise PipelineError(f"{ref} does not exist in its registry")
     entries = found.get("manifests")
-    platforms = []
+    named = [(digest_of(ref), "index" if isinstance(entries, list) else "image")]
     for entry in entries if isinstance(entries, list) else []:
-        if (entry.get("platform") or {}).get("os") != "unknown":
-            platforms.append(str(entry["digest"]))
-    return [digest_of(ref), *platforms]
+        where = entry.get("platform") or {}
+        if where.get("os") != "unknown":
+            named.append((str(entry["digest"]), f"{where.get('os')}/{where.get('architecture')}"))
+    return named

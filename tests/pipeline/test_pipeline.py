@@ -45,7 +45,11 @@ def test_pipeline_pushes_and_reruns_to_the_same_digest(project, registry):
     (built,) = record["platforms"]
     # What was tagged is what was smoke-tested and scanned: the index holds that digest.
     assert registry.manifests(image, "edge") == {"linux/amd64": built["digest"]}
-    assert project.make("verify", REF=f"{registry.address}/{image}:edge").returncode == 0
+    verified = project.make("verify", REF=f"{registry.address}/{image}:edge")
+    assert verified.returncode == 0, verified.stderr
+    assert re.search(r"linux/amd64 sha256:[0-9a-f]{64}: signed\n +SBOM \(CycloneDX\): \d+ "
+                     r"components, \d+ Python packages\n +provenance \(v0\.2\): builder ",
+                     verified.stdout), verified.stdout
 
     artifacts = project.path / "artifacts"
     sbom = json.loads((artifacts / "sbom-amd64.cdx.json").read_text())

@@ -110,7 +110,8 @@ def test_what_a_release_tag_holds_per_platform(images):
     assert found.digest == publish.digest_of(f"{repo}:1.0.0") != digests["one"]
     assert publish.published(repo, "9.9.9") is None
     # What is signed: the index and the platform image in it.
-    assert publish.digests(f"{repo}:1.0.0") == [found.digest, digests["one"]]
+    signed = [(found.digest, "index"), (digests["one"], "linux/amd64")]
+    assert publish.digests(f"{repo}:1.0.0") == signed
 
 
 @pytest.mark.registry
