@@ -1,5 +1,6 @@
 """`make dev`: the same image with the source mounted, reloading, under resource limits."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -7,7 +8,7 @@ import time
 
 import pytest
 
-from tests.docker import DOCKER, ROOT, Container, docker, inspect
+from tests.docker import ROOT, Container, docker, inspect
 
 pytestmark = pytest.mark.container
 
@@ -15,10 +16,12 @@ pytestmark = pytest.mark.container
 def test_dev_reloads_mounted_source_under_limits(engine, tmp_path):
     shutil.copytree(ROOT / "app", tmp_path / "app")
     name = "python-app-dev-test"
-    env = {**os.environ, "DOCKER": DOCKER, "APP_DIR": str(tmp_path / "app"), "DEV_PORT": "",
-           "DEV_NAME": name, "IMAGE": "python-app-test"}
+    env = {**os.environ, "APP_DIR": str(tmp_path / "app"), "DEV_PORT": "",
+           "DEV_NAME": name, "IMAGE": "python-app-test", "PYTHON": f"{ROOT}/.venv/bin/python"}
     docker("rm", "-f", name, check=False)
-    subprocess.run(["scripts/dev.sh", "-d"], cwd=ROOT, env=env, check=True, capture_output=True)
+    started = subprocess.run(["scripts/dev.sh", "-d", "--wait"], cwd=ROOT, env=env,
+                             capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr  # --wait: up and healthy
     try:
         container = Container(name)
         assert "Hello World!" in container.wait_until_answering("/")[1]
@@ -35,4 +38,16 @@ def test_dev_reloads_mounted_source_under_limits(engine, tmp_path):
             time.sleep(0.2)
         assert "Howdy World!" in container.get("/")[1], container.logs()
     finally:
-        docker("rm", "-f", name, check=False)
+        subprocess.run(["docker", "compose", "down"], cwd=ROOT, env=env, capture_output=True)
+
+
+def test_compose_file_is_what_docker_compose_reads(engine):
+    """`docker compose up` as a newcomer types it: builds the Dockerfile's runtime stage."""
+    config = subprocess.run(["docker", "compose", "config", "--format", "json"], cwd=ROOT,
+                            check=True, capture_output=True, text=True, env={
+                                k: v for k, v in os.environ.items()
+                                if not k.startswith(("DEV_", "APP_DIR", "IMAGE"))})
+    app = json.loads(config.stdout)["services"]["app"]
+    assert app["build"]["target"] == "runtime" and app["read_only"] is True
+    assert app["ports"][0]["published"] == "8000" and app["ports"][0]["host_ip"] == "127.0.0.1"
+    assert app["volumes"][0]["read_only"] is True and app["volumes"][0]["target"] == "/app/app"
