@@ -160,3 +160,11 @@ def test_commands_that_ci_runs_need_only_the_standard_library(tmp_path):
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "TAGS='edge sha-" in result.stdout
+
+
+def test_a_docker_failure_is_one_line_with_the_clis_words():
+    from pipeline import docker
+
+    with pytest.raises(PipelineError, match=r"^docker image inspect unit.test/no-such-image:1 "
+                                            r"failed: .*No such image"):
+        docker("image", "inspect", "unit.test/no-such-image:1")
