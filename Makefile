@@ -21,7 +21,8 @@ export PYTHON := $(BIN)/python
 export TRIVY := $(BIN)/trivy
 export DOCKER_BUILDKIT := 1
 
-LOCKS := requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt
+LOCKS := requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt \
+	requirements-build.in:requirements-build.txt
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'

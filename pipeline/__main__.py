@@ -71,6 +71,15 @@ def cmd_debian(args):
            "suite": debian.SUITE}[args.what], end="" if args.what in ("source", "pin") else "\n")
 
 
+def cmd_base_args(args):
+    """The base image's override, one argument per line (none without PYTHON_IMAGE); with
+    --image, the one image a container of the base runs."""
+    from pipeline import base
+
+    for arg in [base.image()] if args.image else base.args():
+        print(arg)
+
+
 def cmd_ping(args):
     registry.ping(args.registry)
 
@@ -140,6 +149,10 @@ def main(argv=None):
     p.add_argument("what", choices=["source", "pin", "mirror", "suite"])
     p.add_argument("--codename", help="the release whose entry to read (default: this machine's)")
     p.set_defaults(func=cmd_debian)
+
+    p = sub.add_parser("base-args", help="buildx arguments replacing the base with $PYTHON_IMAGE")
+    p.add_argument("--image", action="store_true", help="print the base image itself")
+    p.set_defaults(func=cmd_base_args)
 
     p = sub.add_parser("ping", help="is the registry answering?")
     p.add_argument("--registry", required=True)

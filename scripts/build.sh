@@ -8,11 +8,12 @@ mkdir -p "$ARTIFACTS"
 "$PYTHON" -m pipeline tags >"$ARTIFACTS/build.env"
 # shellcheck source=/dev/null
 . "$ARTIFACTS/build.env"
-base=$(scripts/base-image.sh)
-"$DOCKER" build --iidfile "$ARTIFACTS/image-id" \
-  --build-arg "PYTHON_IMAGE=$base" \
+# The base, or the named context that replaces it with $PYTHON_IMAGE (a mirror, the stand-in).
+args=$("$PYTHON" -m pipeline base-args)
+mapfile -t base < <(printf '%s' "$args")
+"$DOCKER" buildx build --load --iidfile "$ARTIFACTS/image-id" "${base[@]}" \
   --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" --build-arg "CREATED=$CREATED" \
   --build-arg "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH" \
   --build-arg "TITLE=${IMAGE##*/}" ${SOURCE_URL:+--build-arg "SOURCE=$SOURCE_URL"} \
   --tag "$IMAGE:candidate" .
-echo "built $IMAGE:candidate $(cat "$ARTIFACTS/image-id") on $base (version $VERSION)"
+echo "built $IMAGE:candidate $(cat "$ARTIFACTS/image-id") on ${PYTHON_IMAGE:-the Dockerfile base} (version $VERSION)"

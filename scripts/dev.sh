@@ -7,7 +7,9 @@ set -euo pipefail
 : "${DOCKER:=docker}" "${IMAGE:=python-app}" "${APP_DIR:=$PWD/app}"
 : "${DEV_PORT=8000}" "${DEV_CPUS:=1}" "${DEV_MEMORY:=512m}" "${DEV_NAME:=python-app-dev}"
 export DOCKER_BUILDKIT=1
-"$DOCKER" build --quiet --build-arg "PYTHON_IMAGE=$(scripts/base-image.sh)" -t "$IMAGE:dev" . >/dev/null
+args=$("${PYTHON:-python3}" -m pipeline base-args)
+mapfile -t base < <(printf '%s' "$args")
+"$DOCKER" buildx build --quiet --load "${base[@]}" -t "$IMAGE:dev" . >/dev/null
 tty=()
 [ -t 0 ] && tty=(-it)
 exec "$DOCKER" run --rm "${tty[@]}" --name "$DEV_NAME" -p "127.0.0.1:$DEV_PORT:80" \
