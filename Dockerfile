@@ -61,12 +61,6 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 
-# The app's bytecode, compiled on the builder's platform (bytecode is the same on every one).
-FROM --platform=$BUILDPLATFORM base AS code
-WORKDIR /app
-COPY app/ app/
-RUN python -m compileall -q --invalidation-mode unchecked-hash app
-
 FROM deps AS test
 RUN --mount=type=bind,from=uv,source=/uv/bin/uv,target=/bin/uv \
     --mount=type=bind,source=requirements-dev.txt,target=/tmp/requirements-dev.txt \
@@ -80,7 +74,7 @@ RUN --mount=type=bind,from=uv,source=/uv/bin/uv,target=/bin/uv \
 WORKDIR /app
 COPY pyproject.toml .flake8 ./
 COPY tests/ tests/
-COPY --from=code /app/app app/
+COPY app/ app/
 RUN python -m pytest -p no:cacheprovider tests/app
 
 FROM deps AS runtime
@@ -96,8 +90,9 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
 CMD ["gunicorn", "--config", "app/gunicorn.conf.py"]
 # The last layer, and the only one an app change makes: --link builds it apart from the layers
 # below, which are reused as they are (not copied again, not re-exported). Root-owned: the app
-# user can write none of it.
-COPY --link --from=code /app/app app/
+# user can write none of it. Not precompiled: compiling all of app/ takes about 0.5 ms per worker
+# (measured), a RUN to precompile it would add about 0.4 s to every app-change build.
+COPY --link app/ app/
 # Build information is configuration, not a layer: a new commit reuses every layer above.
 ARG VERSION=dev \
     REVISION=unknown \
