@@ -42,20 +42,36 @@ RUN find / -xdev -path '*-packages/*' \( -name 'pip' -o -name 'pip-*' -o -name '
         --shell /usr/sbin/nologin app
 # uv is mounted, not copied: it is in no layer. Its cache mount keeps the wheels between builds,
 # so adding one dependency downloads one wheel. The system trust store (UV_NATIVE_TLS) is the
-# image's, where a derived base adds its CA. Bytecode is compiled here, once, in parallel, with
-# hashes rather than timestamps (valid whatever the files' times), tests directories skipped.
+# image's, where a derived base adds its CA.
+# The venv is kept between builds too, in a cache mount per platform, remade whenever the base's
+# Python changes: uv syncs it to the lock (adds, upgrades and removes), and only the files that
+# sync changed are compiled again, so adding a dependency compiles that dependency alone. Then it
+# is copied into this layer (relocatable: its scripts find their Python wherever it lies).
+# Bytecode is hash-based and unchecked (valid whatever the files' times), tests directories skipped.
+ARG TARGETPLATFORM
 RUN --mount=type=bind,from=uv,source=/uv/bin/uv,target=/bin/uv \
     --mount=type=bind,source=requirements.txt,target=/tmp/requirements.txt \
     --mount=type=cache,id=uv,target=/root/.cache/uv,sharing=locked \
+    --mount=type=cache,id=venv-$TARGETPLATFORM,target=/root/.cache/venv,sharing=locked \
     --mount=type=secret,id=index-url,env=UV_DEFAULT_INDEX \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     if [ -s /run/secrets/ca ]; then export SSL_CERT_FILE=/run/secrets/ca; fi \
     && export UV_NATIVE_TLS=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never \
-    && uv venv --quiet --python "$(command -v python3)" /opt/venv \
-    && uv pip install --quiet --python /opt/venv/bin/python --require-hashes \
-        -r /tmp/requirements.txt \
-    && /opt/venv/bin/python -m compileall -q -j0 --invalidation-mode unchecked-hash \
-        -x '/tests?/' /opt/venv/lib
+    && venv=/root/.cache/venv/env && python3 -VV >/tmp/python \
+    && if ! cmp -s /tmp/python "$venv.python"; then \
+        rm -rf "$venv" "$venv.python" "$venv.compiled" \
+        && uv venv --quiet --relocatable --python "$(command -v python3)" "$venv" \
+        && cp /tmp/python "$venv.python"; fi \
+    && uv pip sync --quiet --python "$venv/bin/python" --require-hashes /tmp/requirements.txt \
+    && compile() { "$venv/bin/python" -m compileall -q --invalidation-mode unchecked-hash \
+        -x '/tests?/' "$@"; } \
+    && if [ -e "$venv.compiled" ]; then \
+        find "$venv/lib" -name '*.py' -cnewer "$venv.compiled" >/tmp/changed \
+        && if [ -s /tmp/changed ]; then compile -i /tmp/changed; fi; \
+    else compile -j0 "$venv/lib"; fi \
+    && touch "$venv.compiled" \
+    && cp -a "$venv" /opt/venv \
+    && rm -f /tmp/python /tmp/changed
 ENV PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv \
     PYTHONUNBUFFERED=1 \

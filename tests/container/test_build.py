@@ -78,6 +78,24 @@ def test_requirements_change_reuses_the_base_layers(context, image):
     assert before[base_and_user] != after[base_and_user]  # the dependency layer
 
 
+def test_a_dependency_added_then_removed_leaves_the_venv_as_the_lock_says(context):
+    """The venv kept between builds (a cache mount) is synced to each lock: what is added is
+    installed and compiled, what is removed is gone, and the scripts still find their Python."""
+    plus_one = (base.ROOT / "bench/locks/template-plus1.txt").read_text()
+    (context / "requirements.txt").write_text(plus_one + f"# {uuid.uuid4()}\n")
+    added = build(context)
+    probe = shell(added, "python -c 'import dotenv' && gunicorn --version && "
+                         "ls /opt/venv/lib/python3*/site-packages/dotenv/__pycache__")
+    assert probe.returncode == 0, probe.stderr
+    assert re.search(r"^main\.cpython-3\d+\.pyc$", probe.stdout, re.M)
+    lock = (base.ROOT / "requirements.txt").read_text()
+    (context / "requirements.txt").write_text(lock + f"# {uuid.uuid4()}\n")
+    removed = build(context)
+    assert shell(removed, "python -c 'import dotenv'").returncode != 0
+    assert shell(removed, "ls /opt/venv/lib/python3*/site-packages | grep -i dotenv").stdout == ""
+    assert shell(removed, "gunicorn --version").returncode == 0
+
+
 def build_test_stage(context):
     return docker("buildx", "build", "--progress=plain", "--target", "test", *base_args(),
                   str(context), check=False)
