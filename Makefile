@@ -26,7 +26,8 @@ COSIGN_KEY ?= $(HOME)/.config/cosign/pipeline.key
 export REGISTRY IMAGE ARTIFACTS PYTHON_IMAGE PLATFORMS TRIVY COSIGN_KEY
 export PYTHON := $(BIN)/python
 
-LOCKS := requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt
+LOCKS := requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt \
+	requirements-build.in:requirements-build.txt
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'

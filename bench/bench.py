@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline import base as pipeline_base
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "bench"
 RESULTS = HERE / "results"
@@ -36,7 +38,8 @@ CONTEXT_FILES = {  # beside app/ and requirements.txt
                 "app.py": HERE / "dockerfiles/article_app.py"},
     "docker-init": {"Dockerfile": HERE / "dockerfiles/docker-init.Dockerfile",
                     ".dockerignore": HERE / "dockerfiles/docker-init.dockerignore"},
-    "project": {"Dockerfile": ROOT / "Dockerfile", ".dockerignore": ROOT / ".dockerignore"},
+    "project": {"Dockerfile": ROOT / "Dockerfile", ".dockerignore": ROOT / ".dockerignore",
+                "requirements-build.txt": ROOT / "requirements-build.txt"},
 }
 # Each set: the lock the cold build installs, and the same lock plus one dependency.
 ADDED = "python-dotenv"
@@ -54,7 +57,8 @@ METRICS = [
     ("noop", "rebuild, nothing changed", "s"),
     ("fresh", "fresh runner: 1-line change, --cache-from registry", "s"),
     ("fresh_left", "fresh runner: share of the cold time left", "%"),
-    ("size", "image size over its base", "MB"),
+    ("size", "image size over its base (unpacked)", "MB"),
+    ("pull", "bytes to pull over its base (compressed)", "MB"),
     ("layers", "layers", ""),
     ("startup", "`docker run` to the first 200 on /", "s"),
     ("rps", "requests/s on / (higher is better)", ""),
@@ -63,6 +67,27 @@ METRICS = [
 ]
 PIPELINE = [("pipeline_unchanged", "`make pipeline`, unchanged tree"),
             ("pipeline_app_change", "`make pipeline`, after a 1-line app change")]
+
+# Issue 11's targets, on the heavy lock: (key, goal, figure, variant, reference, bound). The ratio
+# is this project's figure over the reference's, computed within each run, then the median; a
+# reference of None is a bound in seconds; requests/s is the one "at least".
+GOALS = [
+    ("app_change", "one-line app change: no slower than `docker init`'s", "app_change",
+     "docker-init", 1.0),
+    ("cold", "cold build: <= 0.75x the article's", "cold", "article", 0.75),
+    ("dep_change", "one dependency added: <= 0.4x the article's", "dep_change", "article", 0.4),
+    ("fresh", "fresh runner, one-line change: <= 0.3x this project's cold build", "fresh",
+     "project:cold", 0.3),
+    ("size", "bytes over the base: no more than `docker init`'s", "size", "docker-init", 1.0),
+    ("startup", "`docker run` to the first 200: no slower than `docker init`'s", "startup",
+     "docker-init", 1.0),
+    ("rps", "requests/s: no lower than `docker init`'s", "rps", "docker-init", 1.0),
+    ("pipeline_unchanged", "`make pipeline`, unchanged tree: <= 10 s", "pipeline_unchanged",
+     None, 10.0),
+    ("pipeline_app_change", "`make pipeline`, one-line app change: <= 15 s",
+     "pipeline_app_change", None, 15.0),
+]
+GOAL_SET = "heavy"
 
 # The load generator: a fixed number of requests at a fixed concurrency, bounded in time too.
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "5000"))
@@ -102,16 +127,52 @@ def ratio(value, reference):
     return None if value is None or not reference else value / reference
 
 
+def run_ratios(values, references):
+    """Each run's value over the same run's reference: runs share the machine's moment."""
+    return [ratio(v, r) for v, r in zip(values, references)]
+
+
 def summarize(samples):
-    """Medians of the runs, and each variant's median as a ratio to the article's."""
+    """Medians of the runs, and each variant's ratio to the article's: the median of the ratios
+    measured within each run."""
     medians = {s: {v: {k: median(xs) for k, xs in by_metric.items()}
                    for v, by_metric in by_variant.items()}
                for s, by_variant in samples["builds"].items()}
-    ratios = {s: {v: {k: ratio(m, by_variant["article"].get(k)) for k, m in by_metric.items()}
+    ratios = {s: {v: {k: median(run_ratios(xs, by_variant["article"].get(k, [])))
+                      for k, xs in by_metric.items()}
                   for v, by_metric in by_variant.items()}
-              for s, by_variant in medians.items()}
+              for s, by_variant in samples["builds"].items()}
     pipeline = {k: median(xs) for k, xs in samples.get("pipeline", {}).items()}
     return medians, ratios, pipeline
+
+
+def goals(samples):
+    """Issue 11's targets: per goal the measured ratio (or seconds) and whether it is met."""
+    builds = samples["builds"].get(GOAL_SET, {})
+    rows = []
+    for key, label, figure, reference, bound in GOALS:
+        if reference is None:
+            value = median(samples.get("pipeline", {}).get(figure, []))
+        else:
+            variant, _, ref_figure = reference.partition(":")
+            values = builds.get("project", {}).get(figure, [])
+            value = median(run_ratios(values, builds.get(variant, {}).get(ref_figure or figure,
+                                                                          [])))
+        met = None if value is None else value >= bound if key == "rps" else value <= bound
+        rows.append({"key": key, "goal": label, "value": value, "bound": bound,
+                     "unit": "s" if reference is None else "x", "met": met})
+    return rows
+
+
+def render_goals(rows):
+    lines = ["| goal (heavy lock) | measured | met |", "|---|---:|:---:|"]
+    for row in rows:
+        value = row["value"]
+        shown = ("—" if value is None else f"{value:.1f} s" if row["unit"] == "s"
+                 else f"×{value:.2f}")
+        met = {None: "not measured", True: "yes", False: "**no**"}[row["met"]]
+        lines.append(f"| {row['goal']} | {shown} | {met} |")
+    return "\n".join(lines) + "\n"
 
 
 FORMATS = {"s": "{:.1f} s", "ms": "{:.1f} ms", "MB": "{:.0f} MB", "%": "{:.0f} %", "": "{:.0f}"}
@@ -169,9 +230,24 @@ def image_info(ref):
     return json.loads(run(DOCKER, "image", "inspect", "-f", "{{json .}}", ref))
 
 
+def unpacked(ref):
+    """Bytes on disk once pulled: the layers' sizes as the engine's history has them (with the
+    containerd image store, `docker image inspect`'s Size is the compressed content)."""
+    sizes = run(DOCKER, "history", "--human=false", "--format", "{{.Size}}", ref).split()
+    return sum(int(size) for size in sizes)
+
+
 def remove_images(ids, keep):
     for image_id in ids - {keep}:
         run(DOCKER, "rmi", "-f", image_id, check=False)
+
+
+def base_args(variant, base):
+    """The same base for every variant: the article's and docker init's take it as a build
+    argument, this project's as the named context that replaces its digest-pinned FROM."""
+    if variant == "project":
+        return pipeline_base.args({"PYTHON_IMAGE": base}) if base != pipeline_base.ref() else []
+    return ["--build-arg", f"PYTHON_IMAGE={base}"]
 
 
 def get(port, timeout=5, host="127.0.0.1"):
@@ -240,18 +316,19 @@ def series(variant, set_name, base, registry, work):
     context = prepare_context(variant, lock, Path(work) / f"{variant}-{set_name}")
     tag, ids, iidfile = f"bench/{variant}-{set_name}", set(), Path(work) / "iid"  # not in context
 
-    def build(*extra, tag=tag):
+    def build(*extra):
         start = time.perf_counter()
-        run(DOCKER, "build", "--iidfile", iidfile, "--build-arg", f"PYTHON_IMAGE={base}",
+        run(DOCKER, "buildx", "build", "--load", "--iidfile", iidfile, *base_args(variant, base),
             "-t", tag, *extra, context, timeout=1800)
         ids.add(iidfile.read_text().strip())
         return time.perf_counter() - start
 
     figures = {}
-    run(DOCKER, "builder", "prune", "-af")
+    run(DOCKER, "builder", "prune", "-af")  # the build cache and every cache mount
     figures["cold"] = build()
     image, base_image = image_info(tag), image_info(base)
-    figures["size"] = (image["Size"] - base_image["Size"]) / 1e6
+    figures["size"] = (unpacked(tag) - unpacked(base)) / 1e6
+    figures["pull"] = (image["Size"] - base_image["Size"]) / 1e6
     figures["layers"] = len(image["RootFS"]["Layers"])
     served = serve(tag, PORTS[variant])
     figures.update({k: served[k] for k in ("startup", "rps", "p99", "errors")})
@@ -260,15 +337,14 @@ def series(variant, set_name, base, registry, work):
     figures["app_change"] = build()
     shutil.copy(plus_one, context / "requirements.txt")
     figures["dep_change"] = build()
-    # A fresh CI runner: only the registry has the last image (and its inline cache); the engine
-    # has nothing but the base.
-    remote = f"{registry}/{tag}:cache"
-    build("--build-arg", "BUILDKIT_INLINE_CACHE=1", tag=remote)
-    run(DOCKER, "push", remote, timeout=900)
+    # A fresh CI runner: the registry has the last build's whole cache (every stage, mode=max);
+    # the engine has nothing but the base.
+    cache = f"type=registry,ref={registry}/bench/cache:{variant}-{set_name}"
+    build("--cache-to", f"{cache},mode=max")
     remove_images(ids, base_image["Id"])
     run(DOCKER, "builder", "prune", "-af")
     edit_app(context)
-    figures["fresh"] = build("--cache-from", remote)
+    figures["fresh"] = build("--cache-from", cache)
     figures["fresh_left"] = 100 * figures["fresh"] / figures["cold"]
     remove_images(ids, base_image["Id"])
     return figures
@@ -345,26 +421,55 @@ def machine(base):
     kib = int(re.search(r"^MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text(), re.M)[1])
     os_name = platform.freedesktop_os_release().get("PRETTY_NAME", platform.system())
     server = json.loads(run(DOCKER, "version", "--format", "{{json .Server}}"))
+    buildx = " ".join(run(DOCKER, "buildx", "version").split()[:2])
+    buildx = buildx.replace("github.com/docker/", "")
     return {"cpu": cpu[1] if cpu else platform.processor(), "cores": os.cpu_count(),
             "memory_gib": round(kib / 2**20, 1), "kernel": platform.release(), "os": os_name,
-            "engine": f"Docker Engine {server['Version']} (builtin BuildKit)",
-            "storage_driver": run(DOCKER, "info", "--format", "{{.Driver}}"),
+            "engine": f"Docker Engine {server['Version']}, {buildx} (docker driver)",
+            "storage_driver": run(DOCKER, "info", "--format", "{{.Driver}}")
+            + (" (containerd image store)" if "containerd" in run(
+                DOCKER, "info", "--format", "{{json .DriverStatus}}") else ""),
             "base": f"{base} ({image_info(base)['Id'][:19]})"}
 
 
+README = ROOT / "README.md"
+MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
+
+
+def summary(results):
+    """What the README quotes between its markers: where and when, the goals, the tables."""
+    m = results["machine"]
+    return (f"Latest run: {results['date']}, medians of {results['runs']} run(s), {m['cpu']}, "
+            f"{m['cores']} cores, {m['memory_gib']} GiB, {m['engine']}, base `{m['base']}`.\n\n"
+            f"{render_goals(results['goals'])}\n"
+            "![Each figure as a ratio to the article's Dockerfile](bench/results/chart.png)\n\n"
+            f"{render_table(results)}")
+
+
+def between_markers(text, inner):
+    """`text` with what lies between the bench's markers replaced by `inner`."""
+    start, end = (text.index(marker) for marker in MARKERS)
+    return text[:start + len(MARKERS[0])] + "\n" + inner + text[end:]
+
+
 def write_results(results):
-    """RESULTS.md, results.json and chart.png, each replaced whole (a .tmp, then a rename)."""
+    """RESULTS.md, results.json, chart.png and the README's section, each replaced whole (a
+    .tmp, then a rename)."""
     RESULTS.mkdir(exist_ok=True)
     m = results["machine"]
     text = (RESULTS.parent / "results-template.md").read_text().format(
         date=results["date"], runs=results["runs"], requests=results["requests"],
-        concurrency=results["concurrency"], table=render_table(results), **m)
-    for name, write in (("RESULTS.md", lambda p: p.write_text(text)),
-                        ("results.json", lambda p: p.write_text(json.dumps(results, indent=1))),
-                        ("chart.png", lambda p: chart(results, p))):
-        temporary = RESULTS / f"{name}.tmp"
+        concurrency=results["concurrency"], table=render_table(results),
+        goals=render_goals(results["goals"]), **m)
+    readme = between_markers(README.read_text(), summary(results))
+    for path, write in ((RESULTS / "RESULTS.md", lambda p: p.write_text(text)),
+                        (RESULTS / "results.json",
+                         lambda p: p.write_text(json.dumps(results, indent=1))),
+                        (RESULTS / "chart.png", lambda p: chart(results, p)),
+                        (README, lambda p: p.write_text(readme))):
+        temporary = path.with_name(path.name + ".tmp")
         write(temporary)
-        os.replace(temporary, RESULTS / name)
+        os.replace(temporary, path)
 
 
 def chart(results, path):
@@ -374,7 +479,8 @@ def chart(results, path):
 
     keys = [(k, label, unit) for k, label, unit in METRICS if k != "errors"]
     sets = list(results["ratio"])
-    figure, axes = plt.subplots(len(sets), 1, figsize=(12, 5 * len(sets)), squeeze=False)
+    rows = max(len(sets), 1)  # a pipeline-only run (BENCH_SETS=) still gets a chart, empty
+    figure, axes = plt.subplots(rows, 1, figsize=(12, 5 * rows), squeeze=False)
     for ax, s in zip(axes[:, 0], sets):
         for i, variant in enumerate(("docker-init", "project")):
             values = [results["ratio"][s][variant].get(k) or float("nan") for k, _, _ in keys]
@@ -420,7 +526,7 @@ def main():
     sets = [s for s in os.environ.get("BENCH_SETS", ",".join(SETS)).split(",") if s]
     if runs < 1 or not set(sets) <= set(SETS):
         sys.exit(f"usage: BENCH_RUNS=N (>= 1) BENCH_SETS={','.join(SETS)} make bench")
-    base = run(ROOT / "scripts/base-image.sh", env={"DOCKER": DOCKER})
+    base = pipeline_base.image()
     results = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "runs": runs,
                "requests": REQUESTS, "concurrency": CONCURRENCY, "machine": machine(base)}
     log(f"{runs} run(s) on {results['machine']['cpu']}, {results['machine']['engine']}; "
@@ -437,13 +543,16 @@ def main():
                     log("  " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
                     for key, value in figures.items():
                         builds[s][variant].setdefault(key, []).append(value)
-        pipeline, ids = pipeline_series(registry, work, runs)
+        pipeline, ids = {}, set()
+        if os.environ.get("BENCH_PIPELINE", "1") != "0":
+            pipeline, ids = pipeline_series(registry, work, runs)
         remove_images(ids, image_info(base)["Id"])
     results["samples"] = {"builds": builds, "pipeline": pipeline}
     results["median"], results["ratio"], results["pipeline"] = summarize(results["samples"])
+    results["goals"] = goals(results["samples"])
     write_results(results)
     log(f"done in {time.monotonic() - START:.0f} s; wrote {RESULTS.relative_to(ROOT)}/")
-    print(render_table(results))
+    print(render_goals(results["goals"]) + "\n" + render_table(results))
 
 
 if __name__ == "__main__":

@@ -104,9 +104,12 @@ def cmd_attestations(args: argparse.Namespace) -> None:
 
 
 def cmd_base_args(args: argparse.Namespace) -> None:
+    """The base image's override, one argument per line (none without PYTHON_IMAGE); with
+    --image, the one image a container of the base runs."""
     from pipeline import base
 
-    print("\n".join(base.args()))
+    for arg in [base.image()] if args.image else base.args():
+        print(arg)
 
 
 def cmd_debian(args: argparse.Namespace) -> None:
@@ -196,13 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("attestations", help="verified attestations (stdin), one line each")
     p.set_defaults(func=cmd_attestations)
 
-    p = sub.add_parser("base-args", help="buildx arguments for the PYTHON_IMAGE override")
-    p.set_defaults(func=cmd_base_args)
-
     p = sub.add_parser("debian", help="apt source, pin or mirror, read from the machine's own")
     p.add_argument("what", choices=["source", "pin", "mirror", "suite"])
     p.add_argument("--codename", help="the release whose entry to read (default: this machine's)")
     p.set_defaults(func=cmd_debian)
+
+    p = sub.add_parser("base-args", help="buildx arguments replacing the base with $PYTHON_IMAGE")
+    p.add_argument("--image", action="store_true", help="print the base image itself")
+    p.set_defaults(func=cmd_base_args)
 
     p = sub.add_parser("ping", help="is the registry answering?")
     p.add_argument("--registry", required=True)

@@ -9,7 +9,7 @@ set -euo pipefail
 version=$(cat .python-version)
 flags=(--quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links)
 export CUSTOM_COMPILE_COMMAND=${CUSTOM_COMPILE_COMMAND:-make lock}
-[ $# -gt 0 ] || set -- requirements.in requirements-dev.in
+[ $# -gt 0 ] || set -- requirements.in requirements-dev.in requirements-build.in
 
 running=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 if [ "$running" = "$version" ] && [ -z "${LOCK_IN_CONTAINER:-}" ]; then
@@ -19,7 +19,7 @@ if [ "$running" = "$version" ] && [ -z "${LOCK_IN_CONTAINER:-}" ]; then
   exit 0
 fi
 
-base=$(scripts/base-image.sh)
+base=$(PYTHONPATH="$(dirname "$0")/.." "$PYTHON" -m pipeline base-args --image)
 echo "lock: $PYTHON is Python $running, the image's is $version: compiling in $base" >&2
 # shellcheck disable=SC2016 # expanded by the container's shell
 "$DOCKER" run --rm --user "$(id -u):$(id -g)" --env HOME=/tmp --volume "$PWD:/src" --workdir /src \

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import base
+
 ROOT = Path(__file__).parents[1]
 DOCKER = os.environ.get("DOCKER", "docker")
-CONTEXT = ["app", "tests", "requirements.txt", "requirements-dev.txt", "pyproject.toml",
-           ".flake8", "Dockerfile", ".dockerignore"]
+CONTEXT = ["app", "tests", "requirements.txt", "requirements-dev.txt", "requirements-build.txt",
+           "pyproject.toml", ".flake8", "Dockerfile", ".dockerignore"]
 
 
 def engine_or_fail():
@@ -39,10 +41,13 @@ def docker(*args, check=True, **kwargs):
 
 
 def base_image():
-    return subprocess.run(
-        ["scripts/base-image.sh"], cwd=ROOT, check=True, capture_output=True, text=True,
-        env={**os.environ, "DOCKER": DOCKER},
-    ).stdout.strip()
+    """The image the build starts from: PYTHON_IMAGE (the stand-in here), else the FROM line's."""
+    return base.image()
+
+
+def base_args():
+    """What replaces the Dockerfile's base with PYTHON_IMAGE: the flags `make build` passes."""
+    return base.args()
 
 
 def copy_context(dest):
@@ -58,7 +63,7 @@ def copy_context(dest):
 
 def build(context, *args, tag=None):
     tag = tag or f"python-app-test:{uuid.uuid4().hex[:8]}"
-    docker("build", "--build-arg", f"PYTHON_IMAGE={base_image()}", "-t", tag, *args, str(context))
+    docker("buildx", "build", "--load", *base_args(), "-t", tag, *args, str(context))
     return tag
 
 

@@ -1,6 +1,6 @@
 # The Dockerfile `docker init` writes for a Python app, from Docker's guide "Containerize a Python
 # application" (docker/docs content/language/python/containerize.md), as it is but for: no
-# `# syntax=` line (Engine 20.10's builtin BuildKit would pull it), the base is a build argument
+# `# syntax=` line (the engine's built-in frontend: nothing is pulled), the base is a build argument
 # (it was ARG PYTHON_VERSION=3.11.4 / FROM python:${PYTHON_VERSION}-slim AS base), and the CMD is
 # what `docker init` writes for the answer "gunicorn 'app.wsgi:app' --bind=0.0.0.0:8000".
 

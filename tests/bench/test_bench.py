@@ -40,7 +40,8 @@ def test_docker_init_dockerfile_keeps_its_template_but_for_base_and_command():
 
 
 @pytest.mark.parametrize("variant, extra", [
-    ("article", {"app.py"}), ("docker-init", {".dockerignore"}), ("project", {".dockerignore"}),
+    ("article", {"app.py"}), ("docker-init", {".dockerignore"}),
+    ("project", {".dockerignore", "requirements-build.txt"}),
 ])
 def test_context_has_the_app_the_lock_and_the_variants_files(tmp_path, variant, extra):
     lock = tmp_path / "lock.txt"
@@ -122,6 +123,66 @@ def fake_results():
     return results
 
 
+def test_ratios_are_computed_within_each_run_then_the_median():
+    # Run 2 was slow for everyone: the ratio of medians (20 / 10) would say 2.0, each run says 1.
+    samples = {"builds": {"s": {"article": {"cold": [10.0, 40.0, 11.0]},
+                                "project": {"cold": [10.0, 40.0, 20.0]}}}}
+    medians, ratios, _ = bench.summarize(samples)
+    assert medians["s"]["project"]["cold"] == 20.0
+    assert ratios["s"]["project"]["cold"] == 1.0
+    assert bench.run_ratios([1.0, None, 3.0], [2.0, 2.0]) == [0.5, None]
+
+
+def goal_samples(project, docker_init, article, pipeline):
+    def figures(values):
+        return {key: [values.get(key, 1.0)] for key in
+                ("cold", "app_change", "dep_change", "fresh", "size", "startup", "rps")}
+
+    return {"builds": {"heavy": {"project": figures(project),
+                                 "docker-init": figures(docker_init),
+                                 "article": figures(article)}},
+            "pipeline": {k: [v] for k, v in pipeline.items()}}
+
+
+def test_goals_are_issue_11s_ratios_and_bounds():
+    samples = goal_samples(
+        project={"cold": 20.0, "app_change": 0.5, "dep_change": 6.0, "fresh": 5.0, "size": 230.0,
+                 "startup": 0.4, "rps": 1000.0},
+        docker_init={"app_change": 0.4, "size": 240.0, "startup": 0.5, "rps": 900.0},
+        article={"cold": 30.0, "dep_change": 20.0},
+        pipeline={"pipeline_unchanged": 9.0})
+    rows = {row["key"]: row for row in bench.goals(samples)}
+    assert [row["key"] for row in bench.goals(samples)] == [g[0] for g in bench.GOALS]
+    assert rows["app_change"]["value"] == pytest.approx(1.25) and rows["app_change"]["met"] is False
+    assert rows["cold"]["value"] == pytest.approx(2 / 3) and rows["cold"]["met"] is True
+    assert rows["dep_change"]["value"] == pytest.approx(0.3) and rows["dep_change"]["met"] is True
+    assert rows["fresh"]["value"] == pytest.approx(0.25) and rows["fresh"]["met"] is True
+    assert rows["size"]["met"] is True and rows["startup"]["met"] is True
+    assert rows["rps"]["value"] == pytest.approx(1000 / 900) and rows["rps"]["met"] is True
+    assert rows["pipeline_unchanged"]["value"] == 9.0 and rows["pipeline_unchanged"]["met"]
+    assert rows["pipeline_app_change"]["value"] is None
+    assert rows["pipeline_app_change"]["met"] is None
+    table = bench.render_goals(bench.goals(samples)).splitlines()
+    assert "| one-line app change: no slower than `docker init`'s | ×1.25 | **no** |" in table
+    assert "| `make pipeline`, unchanged tree: <= 10 s | 9.0 s | yes |" in table
+    assert "| `make pipeline`, one-line app change: <= 15 s | — | not measured |" in table
+
+
+def test_requests_per_second_is_the_goal_that_must_be_at_least():
+    samples = goal_samples(project={"rps": 800.0}, docker_init={"rps": 900.0}, article={},
+                           pipeline={})
+    rows = {row["key"]: row for row in bench.goals(samples)}
+    assert rows["rps"]["met"] is False
+
+
+def test_the_readme_section_is_replaced_between_its_markers_only():
+    start, end = bench.MARKERS
+    text = f"before\n{start}\nold\n{end}\nafter\n"
+    assert bench.between_markers(text, "new\n") == f"before\n{start}\nnew\n{end}\nafter\n"
+    with pytest.raises(ValueError):
+        bench.between_markers("no markers", "new\n")
+
+
 def test_summary_is_medians_and_ratios_to_the_article():
     results = fake_results()
     assert results["median"]["template"]["article"]["cold"] == 11.0
@@ -135,7 +196,8 @@ def test_table_has_a_row_per_figure_and_ratios_to_the_article():
     lines = table.splitlines()
     assert "| | article | docker init | this project |" in lines
     assert "| cold build (no build cache) | 11.0 s | 5.5 s (×0.50) | 22.0 s (×2.00) |" in lines
-    assert "| image size over its base | 11 MB | 6 MB (×0.50) | 22 MB (×2.00) |" in lines
+    assert "| image size over its base (unpacked) | 11 MB | 6 MB (×0.50) | 22 MB (×2.00) |" \
+        in lines
     assert "| `make pipeline`, unchanged tree | 41.0 s |" in lines
     rows = [line for line in lines if line.startswith("| ") and "---" not in line]
     assert len(rows) == 1 + len(bench.METRICS) + 1 + len(bench.PIPELINE)
@@ -180,5 +242,6 @@ def test_requests_go_to_loopback_only():
 def test_the_readme_quotes_the_latest_results():
     results = json.loads((bench.RESULTS / "results.json").read_text())
     readme = (bench.ROOT / "README.md").read_text()
-    assert bench.render_table(results) in readme
-    assert f"Latest run: {results['date']}" in readme.replace("\n", " ")
+    start, end = (readme.index(marker) for marker in bench.MARKERS)
+    assert readme[start + len(bench.MARKERS[0]):end] == "\n" + bench.summary(results)
+    assert bench.render_goals(results["goals"]) in (bench.RESULTS / "RESULTS.md").read_text()

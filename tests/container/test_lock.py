@@ -16,13 +16,15 @@ pytestmark = pytest.mark.container
 def test_lock_in_a_container_of_the_base_image(engine, tmp_path):
     (tmp_path / "scripts").mkdir()
     for name in ["requirements.in", "requirements.txt", "requirements-dev.in",
-                 "requirements-dev.txt", ".python-version", "scripts/lock.sh",
-                 "scripts/base-image.sh"]:
+                 "requirements-dev.txt", ".python-version", "scripts/lock.sh", "Dockerfile"]:
         shutil.copy2(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "pipeline", tmp_path / "pipeline",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     with (tmp_path / "requirements.in").open("a") as f:
         f.write("requests\n")
     env = {**os.environ, "DOCKER": DOCKER, "PYTHON": sys.executable, "LOCK_IN_CONTAINER": "1"}
-    result = subprocess.run(["scripts/lock.sh"], cwd=tmp_path, env=env, capture_output=True,
+    result = subprocess.run(["scripts/lock.sh", "requirements.in", "requirements-dev.in"],
+                            cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "compiling in python" in result.stderr
