@@ -108,8 +108,6 @@ def test_the_check_catches_what_dependabot_cannot_read():
     assert "reads only" in unreadable(THE_BASE.replace(" AS base", "0 AS base"))[0]
 
 
-@pytest.mark.xfail(strict=True, reason="the digest-pinned FROM line comes with the Dockerfile "
-                   "rewrite of the wt-engine branch; remove this mark when it is merged")
 def test_dependabot_can_bump_every_from_line_of_the_dockerfile():
     text = (ROOT / "Dockerfile").read_text()
     assert unreadable(text) == []
