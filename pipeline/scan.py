@@ -30,7 +30,6 @@ def found_exit_code(config: Path = CONFIG) -> int:
     return code
 
 
-FOUND_EXIT_CODE = found_exit_code()
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 
 
@@ -62,7 +61,7 @@ def findings(report: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
 
 def verdict(exit_code: int, report_text: str, stderr: str = "") -> Verdict:
     """Decide from Trivy's exit code; count from its report, which must exist when it passed."""
-    if exit_code not in (0, FOUND_EXIT_CODE):
+    if exit_code not in (0, found_exit_code()):
         last = next((ln for ln in reversed(stderr.strip().splitlines()) if ln.strip()), "")
         return Verdict("broken", f"the scanner broke (trivy exited {exit_code}): {last}".rstrip())
     try:

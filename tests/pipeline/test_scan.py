@@ -4,7 +4,9 @@ import json
 import pytest
 
 from pipeline import PipelineError
-from pipeline.scan import FOUND_EXIT_CODE, check_ignores, verdict
+from pipeline.scan import check_ignores, found_exit_code, verdict
+
+FOUND_EXIT_CODE = found_exit_code()  # trivy.yaml's
 
 REPORT = {
     "Results": [
@@ -29,8 +31,12 @@ REPORT = {
 }
 
 
-def test_found_exit_code_is_not_trivys_error_code():
+def test_found_exit_code_is_not_trivys_error_code(tmp_path):
     assert FOUND_EXIT_CODE not in (0, 1)
+    for text in ("exit-code: 1\n", "severity: [HIGH]\n"):
+        (tmp_path / "trivy.yaml").write_text(text)
+        with pytest.raises(PipelineError, match="trivy.yaml: set exit-code to 2 or more"):
+            found_exit_code(tmp_path / "trivy.yaml")
 
 
 def test_clean_scan_passes():
