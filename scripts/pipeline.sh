@@ -49,13 +49,14 @@ line() {  # line N NAME CODE STARTED
   exit 1
 }
 
-started=$SECONDS
-code=0; preflight >"$logs/preflight.log" 2>&1 || code=$?
-line 0 preflight "$code" "$started"
-
+# check needs neither the engine nor the registry: it starts first and runs beside the rest.
 check_started=$SECONDS
 scripts/check.sh >"$logs/check.log" 2>&1 &
 checking=$!
+
+started=$SECONDS
+code=0; preflight >"$logs/preflight.log" 2>&1 || code=$?
+line 0 preflight "$code" "$started"
 
 for n in 1 2 3; do
   name=${stages[$n]}
