@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that REF (repo:tag or repo@digest) and every platform image in it are signed with
 # COSIGN_KEY's public key, and prints each platform's verified SBOM and provenance. A tag
-# re-pushed with other content points at an unsigned digest and fails.
+# re-pushed with other content points at an unsigned digest and fails. QUIET=1: only the verdict.
 #   scripts/verify.sh REF        (make verify REF=...)
 set -euo pipefail
 : "${PYTHON:=python3}" "${COSIGN_KEY:?set COSIGN_KEY to the signing key (make verify sets it)}"
@@ -29,7 +29,7 @@ while read -r digest platform; do
   for type in cyclonedx slsaprovenance; do
     out=$(cosign verify-attestation "${flags[@]}" --type "$type" "$repo@$digest" 2>"$err") \
       || fail "$repo@$digest has no $type attestation signed by $key"
-    "$PYTHON" -m pipeline attestations <<<"$out" | sort -u | sed 's/^/    /'
+    [ -n "${QUIET:-}" ] || "$PYTHON" -m pipeline attestations <<<"$out" | sort -u | sed 's/^/    /'
   done
 done <<<"$named"
 echo "verified: $ref ($count manifest(s)) signed by $key"
