@@ -79,8 +79,8 @@ pipeline: $(VENV)/.installed ## Every stage, as CI runs them, against REGISTRY (
 verify: $(VENV)/.installed ## Check the signatures of REF=<registry>/<repo>:<tag> or @<digest>
 	@scripts/verify.sh "$(REF)"
 
-engine: ## Install and start Docker Engine 28+ with buildx and compose where it is missing
-	scripts/engine.sh
+engine: ## Install and start Docker Engine 28+ with buildx and compose, cosign and oras, where missing
+	scripts/engine.sh oras/forky cosign/forky
 
 registry: $(VENV)/.installed ## Start a local registry on REGISTRY unless one answers
 	scripts/registry.sh start

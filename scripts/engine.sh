@@ -37,7 +37,8 @@ PY
 
 missing=()
 for p in "$@"; do
-  installed "${p%%/*}" || missing+=("$p")
+  # A tool installed some other way (Homebrew, a release binary) counts as installed.
+  installed "${p%%/*}" || command -v "${p%%/*}" >/dev/null || missing+=("$p")
 done
 current=0
 if installed docker.io; then current=$(dpkg-query -W -f '${Version}' docker.io | cut -d. -f1); fi

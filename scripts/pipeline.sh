@@ -27,7 +27,11 @@ preflight() {
       return 1 ;;
     esac
   done
-  command -v cosign >/dev/null || { echo "error: cosign is missing: make engine installs it on Debian, or see https://docs.sigstore.dev"; return 1; }
+  command -v cosign >/dev/null \
+    || { echo "error: cosign is missing: make engine (Debian), or https://docs.sigstore.dev/cosign/system_config/installation/"; return 1; }
+  # Docker's own build driver cannot push by digest: the build goes through oras instead.
+  [ "$(docker buildx inspect | sed -n 's/^Driver: *//p')" != docker ] || command -v oras >/dev/null \
+    || { echo "error: oras is missing (the docker build driver pushes by digest through it): make engine (Debian), or https://oras.land/docs/installation"; return 1; }
   "$PYTHON" -m pipeline ping --registry "$REGISTRY" && "$PYTHON" -m pipeline tags
 }
 
