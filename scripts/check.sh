@@ -2,7 +2,7 @@
 # Stage 1: the locks are fresh, the lint is clean, the unit tests pass (no Docker needed). Lint
 # and tests run side by side; each one's output is shown whole, after it ends.
 set -euo pipefail
-: "${PYTHON:=python3}"
+: "${PYTHON:=.venv/bin/python}"  # the dev tools: make venv
 bin=$(dirname "$PYTHON")
 "$PYTHON" -m pipeline lock-check requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt
 out=$(mktemp -d)

@@ -2,7 +2,7 @@
 # Every linter the project uses, from the dev lock (.venv): Python, types, Dockerfile, shell,
 # workflows (zizmor, actionlint, schemas) and the accepted scan risks.
 set -euo pipefail
-: "${PYTHON:=python3}"
+: "${PYTHON:=.venv/bin/python}"  # the dev tools: make venv
 bin=$(dirname "$PYTHON")
 "$bin/flake8" app tests pipeline bench
 "$bin/mypy" --strict pipeline
