@@ -100,7 +100,7 @@ act: $(VENV)/.installed ## Run the pull request workflow locally with act (needs
 	$(BIN)/act pull_request -W .github/workflows/ci.yml -P ubuntu-24.04=$(ACT_IMAGE) \
 		--artifact-server-path $(abspath $(ARTIFACTS))/act $(ACT_FLAGS)
 
-dev: ## Run the app from source on :8000 with reload, under CPU and memory limits
+dev: $(VENV)/.installed ## docker compose up: the app from source on :8000, reloading, under production limits
 	scripts/dev.sh
 
 bench-lock: $(VENV)/.installed ## Regenerate the bench's locks (bench/locks/*.txt, bench/requirements.txt)
