@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 # Only the standard library at import time: CI's image jobs run these with a bare Python.
-from pipeline import PipelineError, gitref, registry, scan, tags
+from pipeline import PipelineError, registry, scan
 
 
 def cmd_lock_check(args: argparse.Namespace) -> None:
@@ -24,20 +24,13 @@ def cmd_lock_check(args: argparse.Namespace) -> None:
 
 def cmd_tags(args: argparse.Namespace) -> None:
     """Print the build's settings: VERSION, REVISION, CREATED, SOURCE_DATE_EPOCH, TAGS and
-    IMMUTABLE, as shell assignments or as $GITHUB_ENV lines."""
-    if args.ref:
-        ref, sha, dirty = args.ref, args.sha or gitref.git("rev-parse", "HEAD"), args.dirty
-    else:
-        ref, sha, dirty = gitref.head()
-    computed = tags.compute(ref, sha, dirty)
-    values = {
-        "VERSION": computed.version,
-        "REVISION": sha + ("-dirty" if dirty else ""),
-        "CREATED": gitref.commit_time(sha),
-        "SOURCE_DATE_EPOCH": gitref.commit_epoch(sha),
-        "TAGS": " ".join(computed.tags),
-        "IMMUTABLE": " ".join(computed.immutable),
-    }
+    IMMUTABLE, as shell assignments or as $GITHUB_ENV lines: what `make build` builds with."""
+    from pipeline import build
+
+    record = build.settings("", args.ref or "", args.sha or "", args.dirty)
+    made = build.build_args(record, record.revision.removesuffix("-dirty"), "")
+    values = {key: made[key] for key in ("VERSION", "REVISION", "CREATED", "SOURCE_DATE_EPOCH")}
+    values |= {"TAGS": " ".join(record.tags), "IMMUTABLE": " ".join(record.immutable)}
     quote = shlex.quote if args.format == "shell" else str
     for key, value in values.items():
         print(f"{key}={quote(value)}")

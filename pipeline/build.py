@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import PipelineError, docker, gitref, run, tags
+from pipeline import PipelineError, docker, gitref, registry, run, tags
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,12 @@ def driver() -> str:
 
 
 def plain_http(image: str) -> bool:
-    host = image.split("/")[0].split(":")[0]
-    return host == "localhost" or host.startswith("127.")
+    return registry.local(image.split("/")[0])
 
 
-def settings(image: str) -> run.Run:
-    """The tags and labels for the ref being built: REF and SHA as CI gives them, else git's."""
-    ref, sha = os.environ.get("REF", ""), os.environ.get("SHA", "")
-    dirty = False
+def settings(image: str, ref: str = "", sha: str = "", dirty: bool = False) -> run.Run:
+    """The tags and labels for the ref being built: a ref (and commit) as CI gives them, else
+    git's view of HEAD, uncommitted changes included."""
     if not ref:
         ref, sha, dirty = gitref.head()
     elif not sha:
@@ -85,7 +83,7 @@ def settings(image: str) -> run.Run:
 
 def build_args(record: run.Run, sha: str, source: str) -> dict[str, str]:
     return {"VERSION": record.version, "REVISION": record.revision,
-            "CREATED": gitref.commit_time(sha), "SOURCE_DATE_EPOCH": gitref.commit_epoch(sha),
+            "CREATED": record.created, "SOURCE_DATE_EPOCH": gitref.commit_epoch(sha),
             "TITLE": record.image.rsplit("/", 1)[-1], **({"SOURCE": source} if source else {})}
 
 
@@ -121,7 +119,7 @@ def execute(spec: Build) -> run.Platform:
 
 def main(image: str, platform: str, push: bool, artifacts: Path, cache_from: str, cache_to: str,
          extra: list[str]) -> run.Run:
-    record = settings(image)
+    record = settings(image, os.environ.get("REF", ""), os.environ.get("SHA", ""))
     path = artifacts / "run.json"
     try:
         previous = run.load(path)

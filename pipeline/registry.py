@@ -12,10 +12,14 @@ import urllib.request
 from pipeline import PipelineError
 
 
-def base_url(registry: str) -> str:
+def local(registry: str) -> bool:
+    """A registry on loopback, which speaks plain HTTP."""
     host = registry.split(":")[0]
-    local = host in ("localhost", "::1") or host.startswith("127.")
-    return f"{'http' if local else 'https'}://{registry}"
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def base_url(registry: str) -> str:
+    return f"{'http' if local(registry) else 'https'}://{registry}"
 
 
 def ping(registry: str, timeout: float = 5) -> None:
