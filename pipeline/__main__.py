@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_record)
 
     p = sub.add_parser("publish", help="tag the digests that passed; a release never moves")
-    p.add_argument("records", nargs="+", help="run records (one per platform job, or one)")
+    p.add_argument("records", nargs="+",
+                   help="run records (one per platform job, or one), or folders holding them")
     p.add_argument("--artifacts", default="artifacts")
     p.set_defaults(func=cmd_publish)
 

@@ -6,6 +6,12 @@ attestations (not on every plan for private repositories). Each has a repository
 the variable is unset the repository's visibility decides: on for public repositories, where all
 three are free, off otherwise, so a free private repository gets a green pipeline on day one.
 
+Signing a release: keyless (Sigstore, the job's OIDC identity) writes the repository, workflow
+and ref to Sigstore's public transparency log, so it is the default for public repositories only;
+a private one signs with its own key (the secret COSIGN_PRIVATE_KEY) unless the variable
+SIGNING=keyless opts in. A release that would have to sign with a missing key stops here,
+before anything is built or pushed.
+
 Standard library only: the settings job runs this with the runner's bare Python.
 """
 
@@ -28,7 +34,9 @@ PRIVATE_PLATFORMS = ("linux/amd64",)
 PLATFORMS = "PLATFORMS"
 SARIF_UPLOAD = "SARIF_UPLOAD"
 ATTEST = "ATTEST"
-VARIABLES = (PLATFORMS, SARIF_UPLOAD, ATTEST)
+SIGNING = "SIGNING"
+VARIABLES = (PLATFORMS, SARIF_UPLOAD, ATTEST, SIGNING)
+SIGNINGS = ("keyless", "key")
 
 TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
@@ -39,6 +47,7 @@ class Settings:
     platforms: tuple[str, ...]
     sarif_upload: bool
     attest: bool
+    signing: str = "key"  # keyless or key
 
     def matrix(self) -> list[dict[str, str]]:
         return [{"platform": p, "runner": RUNNERS[p], "arch": p.split("/")[1]}
@@ -48,10 +57,9 @@ class Settings:
         """Step outputs, as GitHub expressions compare them: strings, JSON for the matrix."""
         return {
             "matrix": json.dumps({"include": self.matrix()}, separators=(",", ":")),
-            "platforms": " ".join(self.platforms),
             "sarif-upload": str(self.sarif_upload).lower(),
             "attest": str(self.attest).lower(),
-            "visibility": self.visibility,
+            "signing": self.signing,
         }
 
 
@@ -99,6 +107,18 @@ def from_fork(env: Mapping[str, str]) -> bool:
     return bool(head) and head != env.get("GITHUB_REPOSITORY", "")
 
 
+def signing(env: Mapping[str, str], public: bool) -> str:
+    value = env.get(SIGNING, "").strip().lower() or ("keyless" if public else "key")
+    if value not in SIGNINGS:
+        raise PipelineError(f"repository variable {SIGNING}={value!r}: expected keyless or key")
+    if value == "key" and flag(env, "SIGN", False) and env.get("HAS_COSIGN_KEY") != "true":
+        raise PipelineError(
+            "a release of a private repository is signed with a key: add the secret "
+            "COSIGN_PRIVATE_KEY (and COSIGN_PASSWORD) from `cosign generate-key-pair`, or set "
+            f"the variable {SIGNING}=keyless to sign in Sigstore's public log")
+    return value
+
+
 def settings(env: Mapping[str, str]) -> Settings:
     seen = visibility(env)
     public = seen == "public"
@@ -107,6 +127,7 @@ def settings(env: Mapping[str, str]) -> Settings:
         platforms=platforms(env, DEFAULT_PLATFORMS.get(seen, PRIVATE_PLATFORMS)),
         sarif_upload=flag(env, SARIF_UPLOAD, public) and not from_fork(env),
         attest=flag(env, ATTEST, public),
+        signing=signing(env, public),
     )
 
 
@@ -123,9 +144,11 @@ def main(env: Mapping[str, str] = os.environ) -> str:
     outputs = decided.outputs()
     if env.get("GITHUB_OUTPUT"):
         write_outputs(outputs, env["GITHUB_OUTPUT"])
-    source = {PLATFORMS: "platforms", SARIF_UPLOAD: "sarif-upload", ATTEST: "attest"}
+    source = {PLATFORMS: "platforms", SARIF_UPLOAD: "sarif-upload", ATTEST: "attest",
+              SIGNING: "signing"}
+    shown = {**outputs, "platforms": " ".join(decided.platforms)}
     return "\n".join(
-        f"{source[name]}: {outputs[source[name]]} ("
+        f"{source[name]}: {shown[source[name]]} ("
         + (f"repository variable {name}" if env.get(name, "").strip()
            else f"default for a {decided.visibility} repository") + ")"
         for name in VARIABLES

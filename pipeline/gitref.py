@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+from pathlib import Path
 
 from pipeline import PipelineError
 
@@ -20,7 +22,7 @@ def head() -> tuple[str, str, bool]:
         sha = git("rev-parse", "HEAD")
     except (OSError, subprocess.CalledProcessError):
         raise PipelineError("not a git work tree with a commit: commit first, or set REF and SHA")
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no") or untracked_in_context())
     releases = git("tag", "--points-at", "HEAD", "--list", "v*").split()
     if len(releases) > 1:
         raise PipelineError(f"HEAD has several release tags ({' '.join(releases)}): set REF")
@@ -30,6 +32,45 @@ def head() -> tuple[str, str, bool]:
     if branch == "HEAD":
         raise PipelineError("HEAD is detached and not tagged: set REF=refs/heads/<branch>")
     return f"refs/heads/{branch}", sha, dirty
+
+
+def ignores(text: str) -> list[tuple[bool, re.Pattern[str]]]:
+    """.dockerignore's patterns in order, as Docker reads them (moby/patternmatcher): `!` keeps
+    what an earlier line excluded, `*` stays within a folder, `**` crosses folders, and a
+    pattern that matches a folder matches everything in it."""
+    rules = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        keep = line.startswith("!")
+        pattern = os.path.normpath(line.removeprefix("!").strip()).lstrip("/")
+        regex = ""
+        for part in re.split(r"(\*\*/?|\*|\?|\[[^]]*\])", pattern):
+            if part.startswith("[") and part.endswith("]") and len(part) > 1:
+                regex += "[" + re.sub(r"^!", "^", part[1:-1]) + "]"  # a class, as in Go
+                continue
+            regex += {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}.get(
+                part, re.escape(part))
+        rules.append((keep, re.compile(f"{regex}(?:/.*)?")))
+    return rules
+
+
+def in_context(path: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:
+    sent = True
+    for keep, pattern in rules:
+        if pattern.fullmatch(path):
+            sent = keep
+    return sent
+
+
+def untracked_in_context() -> list[str]:
+    """Untracked files (not git-ignored) that `docker build .` would send: they would ship in
+    an image labelled with a commit that does not hold them."""
+    found = git("ls-files", "-z", "--others", "--exclude-standard").split("\0")
+    dockerignore = Path(".dockerignore")
+    rules = ignores(dockerignore.read_text() if dockerignore.is_file() else "")
+    return [path for path in found if path and in_context(path, rules)]
 
 
 def commit_time(sha: str) -> str:

@@ -70,9 +70,11 @@ def inspect(ref: str) -> dict[str, object] | None:
     """The manifest or index at `ref`, or None when the registry has no such tag."""
     result = docker("buildx", "imagetools", "inspect", "--raw", ref, check=False)
     if result.returncode != 0:
-        if any(word in result.stderr.lower() for word in ("not found", "unknown")):
-            return None
         last = (result.stderr.strip().splitlines() or ["?"])[-1]
+        # Only the registry's own 404 for this very reference means "absent": an outage, a
+        # denied or unauthenticated request must never let a release tag be pushed.
+        if last.removeprefix("ERROR: ") == f"{ref}: not found":
+            return None
         raise PipelineError(f"cannot read {ref} from its registry: {last}")
     found: dict[str, object] = json.loads(result.stdout)
     return found
@@ -119,8 +121,15 @@ def created(ref: str) -> str:
     return str(configs[0].get("created", "")) if configs else ""
 
 
+def found(paths: list[Path]) -> list[Path]:
+    """Run records: files as given, and every run.json under a folder (an artifact download
+    puts one record straight in its path, several in a folder each)."""
+    return [record for path in paths
+            for record in (sorted(path.rglob("run.json")) if path.is_dir() else [path])]
+
+
 def main(records: list[Path], out: Path) -> Plan:
-    record = run.merge([run.load(path) for path in records])
+    record = run.merge([run.load(path) for path in found(records)])
     existing = {tag: published(record.image, tag) for tag in record.immutable}
     branch = [t for t in record.tags if t not in record.immutable and not t.startswith("sha-")]
     heads = {tag: created(f"{record.image}:{tag}") for tag in branch} if record.created else {}
@@ -135,6 +144,7 @@ def main(records: list[Path], out: Path) -> Plan:
         digest = digest_of(f"{record.image}:{chosen.tags[0]}")
     done = {"image": record.image, "digest": digest, "tags": chosen.tags,
             "manifests": chosen.manifests, "noop": chosen.noop, "kept": chosen.kept}
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(done, indent=2) + "\n")
     return chosen
 

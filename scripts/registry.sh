@@ -21,6 +21,9 @@ start) ;;
 esac
 
 answers && { echo "registry: $REGISTRY already answers"; exit 0; }
+# Without an engine nothing here can be built or run: say so, not that an image cannot be pulled.
+"$DOCKER" version >/dev/null 2>&1 \
+  || { echo "error: the Docker engine is not reachable: start it (make engine) or set DOCKER_HOST" >&2; exit 1; }
 mkdir -p "$state"
 if "$DOCKER" run -d --restart unless-stopped --name "registry-$port" \
     -p "$host:$port:5000" registry:2 >/dev/null 2>"$state/docker.log"; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stage 6: sign what publish tagged, the index and every platform manifest (cosign --recursive),
 # and attest each platform manifest with its SBOM and build provenance from $ARTIFACTS. With
-# COSIGN_KEY (make's default: ~/.config/cosign/pipeline.key) a local key pair and no transparency
-# log; without it, keyless with the CI job's identity. What verifies already is left alone.
+# COSIGN_KEY (make's default: ~/.config/cosign/pipeline.key) a key pair and no transparency log;
+# without it, keyless with the CI job's identity. What verifies already is left alone, so a
+# re-run signs nothing twice.
 set -euo pipefail
 : "${ARTIFACTS:=artifacts}" "${PYTHON:=python3}"
 here=$(dirname "$0")
@@ -13,7 +14,9 @@ published=$ARTIFACTS/published.json
 read -r image digest < <("$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["image"], d["digest"])' "$published")
 ref=$image@$digest
 cosign_setup "$ref"
-if [ -n "${COSIGN_KEY:-}" ] && QUIET=1 "$here/verify.sh" "$ref" >/dev/null 2>&1; then
+# Keyless, the signer is this repository's workflows on GitHub's OIDC issuer.
+[ -n "${COSIGN_KEY:-}" ] || export COSIGN_IDENTITY="^${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:?keyless signing runs in GitHub Actions; set COSIGN_KEY elsewhere}/"
+if QUIET=1 "$here/verify.sh" "$ref" >/dev/null 2>&1; then
   echo "sign: $ref, its platform images and their attestations verify already"
   exit 0
 fi

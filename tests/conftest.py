@@ -2,6 +2,9 @@ import pytest
 
 from app import create_app
 
+# The registry and Trivy DB fixtures, shared by the pipeline's and the workflows' runs.
+pytest_plugins = ["tests.support.registry"]
+
 
 @pytest.fixture
 def app():

@@ -80,6 +80,31 @@ def test_dirty_tree(repo, tmp_path, capsys):
     assert values["TAGS"].endswith("-dirty'") and values["REVISION"].endswith("-dirty")
 
 
+def test_an_untracked_file_the_build_would_send_makes_the_tree_dirty(repo, tmp_path):
+    """The build context takes untracked files; a release must hold only what its commit does."""
+    (tmp_path / ".dockerignore").write_text("*\n!app/\n**/__pycache__\n")
+    (tmp_path / ".gitignore").write_text("*.log\n")
+    repo("add", ".dockerignore", ".gitignore")
+    repo("-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "two")
+    (tmp_path / "notes.txt").write_text("not sent: .dockerignore leaves it out\n")
+    (tmp_path / "app" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "app" / "__pycache__" / "x.pyc").write_text("not sent\n")
+    (tmp_path / "app" / "debug.log").write_text("git-ignored\n")
+    assert gitref.head()[2] is False
+    (tmp_path / "app" / "secret_patch.py").write_text("sent with the build\n")
+    assert gitref.untracked_in_context() == ["app/secret_patch.py"]
+    assert gitref.head()[2] is True
+
+
+@pytest.mark.parametrize(("path", "sent"), [
+    ("app/x.py", True), ("app/sub/y.py", True), ("README.md", False), ("tests/t.py", True),
+    ("app/__pycache__/a.pyc", False), ("deep/a/__pycache__/b", False), ("x.pyc", False),
+    ("app/m.pyo", False), ("requirements.txt", True), ("requirements.in", False)])
+def test_the_projects_dockerignore_as_docker_reads_it(path, sent):
+    rules = gitref.ignores((ROOT / ".dockerignore").read_text())
+    assert gitref.in_context(path, rules) is sent
+
+
 def test_commit_time_is_the_commits_in_utc(repo, monkeypatch):
     monkeypatch.setenv("TZ", "America/New_York")
     assert gitref.commit_time("HEAD") == "2026-01-02T03:04:05Z"

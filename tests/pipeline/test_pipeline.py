@@ -2,11 +2,13 @@
 
 import json
 import re
+import socket
 
 import pytest
 
 from tests.docker import docker
-from tests.pipeline.conftest import VULNERABLE, last_line
+from tests.pipeline.conftest import last_line
+from tests.support.registry import VULNERABLE
 
 pytestmark = [pytest.mark.container, pytest.mark.registry]
 
@@ -168,9 +170,11 @@ def test_prerelease_gets_only_its_own_tag(project, registry):
     assert registry.tags(image_of(project)) == ["2.0.0-rc.1"]
 
 
-def test_dirty_tree_never_gets_a_release(project, registry):
+@pytest.mark.parametrize("change", ["app/greeting.py", "app/untracked.py"])
+def test_dirty_tree_never_gets_a_release(project, registry, change):
+    """An edit, or an untracked file the build context would ship, is not the tagged commit."""
     project.git("tag", "v1.0.0")
-    (project.path / "app/greeting.py").write_text("# uncommitted\n", encoding="utf-8")
+    (project.path / change).write_text("# uncommitted\n", encoding="utf-8")
     result = project.make()
     assert result.returncode != 0
     assert_ran(result, STAGES[:1], failed="preflight")
@@ -208,6 +212,19 @@ def test_engine_down(project, registry):
         "(make engine) or set DOCKER_HOST; nothing was published"
     )
     assert registry.tags(image_of(project)) == []
+
+
+def test_engine_down_with_the_default_registry_names_the_engine(project, registry):
+    """make starts the default registry first: with no engine, the first word is the engine's,
+    not that registry:2 cannot be pulled."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = f"127.0.0.1:{s.getsockname()[1]}"
+    result = project.make("pipeline", f"DEFAULT_REGISTRY={free}", f"REGISTRY={free}",
+                          DOCKER_HOST="unix:///nonexistent/docker.sock")
+    assert result.returncode != 0
+    assert last_line(result) == (
+        "error: the Docker engine is not reachable: start it (make engine) or set DOCKER_HOST")
 
 
 def test_verify_refuses_a_repushed_tag_and_an_unsigned_digest(project, registry):

@@ -1,6 +1,8 @@
 """What gets tagged: pipeline.publish's decisions, then against the real registry on loopback."""
 
+import http.server
 import json
+import threading
 import tarfile
 
 import pytest
@@ -119,6 +121,47 @@ def test_a_registry_that_does_not_answer_is_an_error_not_a_missing_tag():
     with pytest.raises(PipelineError, match=r"^cannot read 127\.0\.0\.1:9/unit/tiny:1\.0\.0 from "
                                             r"its registry: "):
         publish.published("127.0.0.1:9/unit/tiny", "1.0.0")
+
+
+@pytest.fixture
+def refusing():
+    """A registry on loopback that answers every request with one HTTP status."""
+    servers = []
+
+    def start(status):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = json.dumps({"errors": [{"code": "UNKNOWN", "message": "not found"}]})
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            do_HEAD = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.registry
+@pytest.mark.parametrize("status", [401, 403, 429, 500, 503])
+def test_a_denied_or_failing_registry_never_reads_as_a_missing_release(refusing, status):
+    """"absent" lets a release tag be pushed: only the registry's 404 for that tag may say it."""
+    address = refusing(status)
+    # A name holding "unknown" once read as absent in any error naming it.
+    with pytest.raises(PipelineError, match=rf"^cannot read {address}/acme/unknown:1\.0\.0 from "
+                                            rf"its registry: .*{status}"):
+        publish.published(f"{address}/acme/unknown", "1.0.0")
 
 
 def test_edge_never_moves_back_to_an_older_commit():

@@ -16,6 +16,10 @@ ROOT = Path(__file__).parents[2]
 BARE = {"GITHUB_REPOSITORY": "acme/shop"}
 
 
+def platforms(out):
+    return " ".join(leg["platform"] for leg in json.loads(out["matrix"])["include"])
+
+
 def run(tmp_path, **env):
     """The decision, in process: (what it printed, the outputs it wrote for GitHub)."""
     output = tmp_path / "output"
@@ -41,8 +45,8 @@ def test_a_free_private_repository_gets_amd64_only_sarif_as_artifact_no_attestat
     assert result.returncode == 0, result.stderr
     assert json.loads(out["matrix"]) == {"include": [
         {"platform": "linux/amd64", "runner": "ubuntu-24.04", "arch": "amd64"}]}
-    assert (out["platforms"], out["sarif-upload"], out["attest"]) == ("linux/amd64", "false",
-                                                                      "false")
+    assert (platforms(out), out["sarif-upload"], out["attest"]) == (
+        "linux/amd64", "false", "false")
     assert "default for a private repository" in result.stdout
     printed, _ = run(tmp_path, PLATFORMS="linux/amd64", **BARE)
     assert "platforms: linux/amd64 (repository variable PLATFORMS)" in printed
@@ -58,15 +62,15 @@ def test_a_public_repository_gets_all_three(tmp_path):
 @pytest.mark.parametrize("seen", ["", "PRIVATE", "internal", "secret", "weird"])
 def test_unknown_or_internal_visibility_counts_as_private(tmp_path, seen):
     _, out = run(tmp_path, VISIBILITY=seen, **BARE)
-    assert (out["platforms"], out["sarif-upload"], out["attest"]) == ("linux/amd64", "false",
-                                                                      "false")
+    assert (platforms(out), out["sarif-upload"], out["attest"]) == (
+        "linux/amd64", "false", "false")
 
 
 def test_visibility_falls_back_to_the_event_payload(tmp_path):
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"repository": {"visibility": "public"}}))
     _, out = run(tmp_path, GITHUB_EVENT_PATH=str(event), **BARE)
-    assert out["visibility"] == "public" and out["attest"] == "true"
+    assert out["signing"] == "keyless" and out["attest"] == "true"
     event.write_text("not json")
     assert ci.visibility({"GITHUB_EVENT_PATH": str(event)}) == "private"
 
@@ -75,18 +79,19 @@ def test_variables_override_the_visibility_default(tmp_path):
     _, out = run(tmp_path, VISIBILITY="private",
                  PLATFORMS="linux/arm64, linux/amd64 linux/arm64",
                  SARIF_UPLOAD="true", ATTEST="TRUE", **BARE)
-    assert out["platforms"] == "linux/arm64 linux/amd64"
+    assert platforms(out) == "linux/arm64 linux/amd64"
     assert (out["sarif-upload"], out["attest"]) == ("true", "true")
     _, out = run(tmp_path, VISIBILITY="public", PLATFORMS="linux/amd64",
                  SARIF_UPLOAD="false", ATTEST="no", **BARE)
-    assert (out["platforms"], out["sarif-upload"], out["attest"]) == ("linux/amd64", "false",
-                                                                      "false")
+    assert (platforms(out), out["sarif-upload"], out["attest"]) == (
+        "linux/amd64", "false", "false")
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
     ("PLATFORMS", "linux/s390x", "linux/s390x has no native hosted runner"),
     ("SARIF_UPLOAD", "maybe", "SARIF_UPLOAD='maybe': expected true or false"),
     ("ATTEST", "2", "ATTEST='2': expected true or false"),
+    ("SIGNING", "gpg", "SIGNING='gpg': expected keyless or key"),
 ])
 def test_a_bad_variable_stops_the_run_naming_it(tmp_path, name, value, message):
     with pytest.raises(PipelineError, match=re.escape(message)):
@@ -106,3 +111,24 @@ def test_without_github_output_it_only_prints():
     assert "platforms: linux/amd64" in ci.main({})
     with pytest.raises(PipelineError):
         ci.main({"ATTEST": "sometimes"})
+
+
+def test_signing_is_keyless_only_where_the_public_log_reveals_nothing_private(tmp_path):
+    """Sigstore's log is public: a private repository signs with its key unless it opts in."""
+    assert run(tmp_path, VISIBILITY="public", **BARE)[1]["signing"] == "keyless"
+    assert run(tmp_path, VISIBILITY="private", **BARE)[1]["signing"] == "key"
+    assert run(tmp_path, VISIBILITY="private", SIGNING="keyless", **BARE)[1]["signing"] == \
+        "keyless"
+    printed, out = run(tmp_path, VISIBILITY="private", SIGN="true", HAS_COSIGN_KEY="true", **BARE)
+    assert out["signing"] == "key" and "signing: key (default for a private" in printed
+
+
+def test_a_release_that_cannot_be_signed_stops_before_anything_is_built(tmp_path):
+    result, out = bare(tmp_path, VISIBILITY="private", SIGN="true", HAS_COSIGN_KEY="false",
+                       **BARE)
+    assert result.returncode == 1 and out == {}
+    assert result.stderr.startswith("error: a release of a private repository is signed with a "
+                                    "key: add the secret COSIGN_PRIVATE_KEY")
+    assert len(result.stderr.splitlines()) == 1
+    # Not a release: nothing to sign, nothing to refuse.
+    assert bare(tmp_path, VISIBILITY="private", HAS_COSIGN_KEY="false", **BARE)[0].returncode == 0
