@@ -210,10 +210,18 @@ def no_push_on_pull_request(workflows):
             if triggers(workflows[name]) & {"pull_request", "schedule"}:
                 bad.append(f"{name}: job {job_id} pushes in a pull request workflow")
             continue
+        # Evaluated, not read: with inputs.push false, the job or the step must not run, or
+        # the build must not push.
+        pull_request = {"inputs": {"push": False}}
         for step in steps(job):
             env = {**(job.get("env") or {}), **(step.get("env") or {})}
-            guards = [job.get("if", ""), step.get("if", ""), env.get("PUSH", "")]
-            if logs_in_or_tags(step, job) and not any("inputs.push" in str(g) for g in guards):
+            if not logs_in_or_tags(step, job):
+                continue
+            runs_then = bool(evaluate(job.get("if", True), pull_request)
+                             and evaluate(step.get("if", True), pull_request))
+            if "scripts/build.sh" in runs(step) and "PUSH" in env:
+                runs_then = runs_then and evaluate(env["PUSH"], pull_request) not in ("", "0")
+            if runs_then:
                 bad.append(f"{name}: job {job_id} step {step.get('name') or step.get('uses')} "
                            "pushes without `inputs.push`")
     for name, job_id, job in jobs(workflows):
@@ -222,9 +230,28 @@ def no_push_on_pull_request(workflows):
         if on_pr and job.get("uses") and push not in ("false", "False",
                                                       "${{github.event_name=='push'}}"):
             bad.append(f"{name}: job {job_id} may push on pull_request or schedule (push: {push})")
-    for name, workflow in workflows.items():
-        if "pull_request_target" in triggers(workflow):
-            bad.append(f"{name}: pull_request_target runs untrusted code with secrets")
+    return bad
+
+
+def no_write_scope_for_code_under_test(workflows):
+    """A job that checks out and runs the repository's code, and runs for a pull request (in a
+    called workflow: when inputs.push is false), holds no write scope: that code is not yet
+    reviewed. (A job's permissions cannot depend on the event, so such jobs are split.)"""
+    bad = []
+    pull_request = {"inputs": {"push": False}, "github": {"event_name": "pull_request"}}
+    for name, job_id, job in jobs(workflows):
+        called = "workflow_call" in triggers(workflows[name])
+        if not called and "pull_request" not in triggers(workflows[name]):
+            continue
+        runs_code = any(uses(step, "actions/checkout") for step in steps(job)) and any(
+            "run" in step for step in steps(job))
+        if not runs_code or (called and not evaluate(job.get("if", True), pull_request)):
+            continue
+        writes = [scope for scope, level in (job.get("permissions") or {}).items()
+                  if level == "write"]
+        if writes:
+            bad.append(f"{name}: job {job_id} runs a pull request's code with "
+                       f"{', '.join(writes)}: write")
     return bad
 
 
@@ -260,6 +287,34 @@ def tag_after_scan(workflows):
     return bad
 
 
+def build_after_check(workflows):
+    """Nothing is built, let alone pushed, before the lock check, lint and unit tests passed:
+    every job that builds needs the job that runs scripts/check.sh."""
+    bad = []
+    for name, workflow in workflows.items():
+        checking = {job_id for _, job_id, job in jobs({name: workflow})
+                    if any("scripts/check.sh" in runs(step) for step in steps(job))}
+        for _, job_id, job in jobs({name: workflow}):
+            if any("scripts/build.sh" in runs(step) for step in steps(job)) and \
+                    not checking & set(needs(job)):
+                bad.append(f"{name}: job {job_id} builds without needing the check job")
+    return bad
+
+
+def nothing_after_a_failure(workflows):
+    """A job that tags, signs or releases and calls a status function in its `if:` (which
+    drops the implicit success()) still requires the image jobs' success, and never always()."""
+    bad = []
+    for name, job_id, job in jobs(workflows):
+        condition = compact(job.get("if", ""))
+        if not any(TAGGING.search(runs(step)) for step in steps(job)) or not any(
+                call in condition for call in ("always()", "cancelled()", "failure()")):
+            continue
+        if "always()" in condition or "needs.image.result=='success'" not in condition:
+            bad.append(f"{name}: job {job_id} may run after a failure (if: {job['if']})")
+    return bad
+
+
 def timeouts(workflows):
     """Every job that runs steps has timeout-minutes (a reusable workflow's jobs have their own)."""
     return [f"{name}: job {job_id} has no timeout-minutes" for name, job_id, job in jobs(workflows)
@@ -277,18 +332,18 @@ def least_privilege(workflows):
     return bad
 
 
-def checkout_without_credentials(workflows):
-    return [f"{name}: job {job_id} checks out with persisted credentials"
-            for name, job_id, job in jobs(workflows) for step in steps(job)
-            if uses(step, "actions/checkout")
-            and (step.get("with") or {}).get("persist-credentials") is not False]
-
-
-def no_expressions_in_run(workflows):
-    """Untrusted input reaches scripts through env:, never `${{ }}` pasted into a script."""
-    return [f"{name}: job {job_id} interpolates into run: {step['run'].strip()[:60]}"
-            for name, job_id, job in jobs(workflows) for step in steps(job)
-            if "${{" in runs(step)]
+def sarif_can_read_the_run(workflows):
+    """codeql-action/upload-sarif reads the workflow run (getAnalysisKey: GET .../actions/runs/
+    :run_id), which a private repository's token may do only with `actions: read`; a caller
+    grants at most what its called jobs ask for."""
+    bad = []
+    for name, job_id, job in jobs(workflows):
+        permissions = job.get("permissions") or {}
+        uploads = any(uses(step, "github/codeql-action/upload-sarif") for step in steps(job))
+        calls_an_uploader = LOCAL + "image.yml" in str(job.get("uses", ""))
+        if (uploads or calls_an_uploader) and permissions.get("actions") not in ("read", "write"):
+            bad.append(f"{name}: job {job_id} uploads SARIF without `actions: read`")
+    return bad
 
 
 def bash_by_default(workflows):

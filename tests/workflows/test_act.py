@@ -144,17 +144,21 @@ WEEKLY = {"schedule": "17 5 * * 1", "repository": REPOSITORY}
 TAG = {"ref": "refs/tags/v1.2.3", "repository": REPOSITORY}
 SETTINGS, CHECK = "Settings", "Lock check, lint, unit tests"
 AMD64, ARM64 = "Build, smoke, scan (linux/amd64)", "Build, smoke, scan (linux/arm64)"
+PUSH_AMD64 = "Build, push by digest, smoke, scan (linux/amd64)"
+PUSH_ARM64 = "Build, push by digest, smoke, scan (linux/arm64)"
+SARIF = {"Code scanning (linux/amd64)", "Code scanning (linux/arm64)"}
 PUBLISH = "Tag the tested digests"
 EVENTS = [
-    ("ci.yml", "pull_request", PULL_REQUEST, "public", {SETTINGS, CHECK, AMD64, ARM64}),
+    ("ci.yml", "pull_request", PULL_REQUEST, "public", {SETTINGS, CHECK, AMD64, ARM64, *SARIF}),
     ("ci.yml", "pull_request", private(PULL_REQUEST), "private", {SETTINGS, CHECK, AMD64}),
-    ("ci.yml", "push", MAIN, "public", {SETTINGS, CHECK, AMD64, ARM64, PUBLISH}),
-    ("ci.yml", "schedule", WEEKLY, "public", {SETTINGS, CHECK, AMD64, ARM64}),
+    ("ci.yml", "push", MAIN, "public", {SETTINGS, CHECK, PUSH_AMD64, PUSH_ARM64, *SARIF,
+                                        PUBLISH}),
+    ("ci.yml", "schedule", WEEKLY, "public", {SETTINGS, CHECK, AMD64, ARM64, *SARIF}),
     ("release.yml", "push", TAG, "public", {
-        SETTINGS, CHECK, AMD64, ARM64, PUBLISH, "Attest (linux/amd64)", "Attest (linux/arm64)",
-        "Sign, release"}),
+        SETTINGS, CHECK, PUSH_AMD64, PUSH_ARM64, *SARIF, PUBLISH, "Attest (linux/amd64)",
+        "Attest (linux/arm64)", "Sign, release"}),
     ("release.yml", "push", private(TAG), "private", {
-        SETTINGS, CHECK, AMD64, PUBLISH, "Sign, release"}),
+        SETTINGS, CHECK, PUSH_AMD64, PUBLISH, "Sign, release"}),
 ]
 LOGIN = "docker/login-action@"
 
@@ -174,7 +178,7 @@ def test_act_dry_run_plans_each_event(repo, tmp_path, workflow, event, payload, 
     planned = plan(out)
     assert set(planned) == jobs, out
     pushing = PUBLISH in jobs
-    for platform in (AMD64, ARM64):
+    for platform in (AMD64, ARM64, PUSH_AMD64, PUSH_ARM64):
         if platform in planned:
             assert any(s.startswith(LOGIN) for s in planned[platform]) == pushing, planned
             assert planned[platform][-1] == "Job summary"
@@ -203,6 +207,7 @@ def test_act_dry_run_sees_a_login_on_a_pull_request(repo, tmp_path):
     settle(repo, "private")
     planned = plan(dry_run(repo, tmp_path, "ci.yml", "pull_request", PULL_REQUEST).stdout)
     assert any(s.startswith(LOGIN) for s in planned[AMD64])
+    assert PUSH_AMD64 not in planned  # the job that may push is not even started
 
 
 def test_make_act_passes_flags_act_accepts():

@@ -123,3 +123,14 @@ def test_dependabots_docker_entry_reads_the_dockerfile():
     folder = ROOT / docker[0]["directory"].lstrip("/")
     assert [p.name for p in folder.iterdir() if p.is_file() and DOCKER_REGEXP.search(p.name)
             and not p.name.startswith(".")] == ["Dockerfile"]
+
+
+def test_dependabot_proposes_no_other_python_minor_than_python_version():
+    """A 3.14 proposal would be red (the FROM tag must match .python-version) and crowd out the
+    digest refreshes of 3.13: minor and major updates of the base are ignored, patches and
+    digests are not."""
+    config = yaml.safe_load((ROOT / ".github/dependabot.yml").read_text())
+    (docker,) = [u for u in config["updates"] if u["package-ecosystem"] == "docker"]
+    ignored = {rule["dependency-name"]: set(rule.get("update-types", ["all"]))
+               for rule in docker.get("ignore", [])}
+    assert ignored == {"python": {"version-update:semver-major", "version-update:semver-minor"}}

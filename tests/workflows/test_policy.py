@@ -27,9 +27,12 @@ RULES = {
     "no_push_on_pull_request": lambda wf, texts, mk: policy.no_push_on_pull_request(wf),
     "tag_after_scan": lambda wf, texts, mk: policy.tag_after_scan(wf),
     "timeouts": lambda wf, texts, mk: policy.timeouts(wf),
+    "build_after_check": lambda wf, texts, mk: policy.build_after_check(wf),
+    "no_write_scope_for_code_under_test":
+        lambda wf, texts, mk: policy.no_write_scope_for_code_under_test(wf),
+    "nothing_after_a_failure": lambda wf, texts, mk: policy.nothing_after_a_failure(wf),
     "least_privilege": lambda wf, texts, mk: policy.least_privilege(wf),
-    "checkout_without_credentials": lambda wf, texts, mk: policy.checkout_without_credentials(wf),
-    "no_expressions_in_run": lambda wf, texts, mk: policy.no_expressions_in_run(wf),
+    "sarif_can_read_the_run": lambda wf, texts, mk: policy.sarif_can_read_the_run(wf),
     "bash_by_default": lambda wf, texts, mk: policy.bash_by_default(wf),
     "read_not_repeated": lambda wf, texts, mk: policy.read_not_repeated(wf, texts, PYTHON),
     "concurrency": lambda wf, texts, mk: policy.concurrency(wf),
@@ -118,11 +121,6 @@ def unguarded_publish(wf, texts, mk):
     return mk
 
 
-def use_pull_request_target(wf, texts, mk):
-    wf["ci.yml"]["on"] = {"pull_request_target": None}
-    return mk
-
-
 def publish_without_scan(wf, texts, mk):
     job(wf, "image.yml", "publish")["needs"] = ["settings"]
     return mk
@@ -150,16 +148,6 @@ def broad_top_level(wf, texts, mk):
 
 def job_without_permissions(wf, texts, mk):
     del job(wf, "image.yml", "check")["permissions"]
-    return mk
-
-
-def persisted_credentials(wf, texts, mk):
-    del step(wf, "image.yml", "publish", "actions/checkout")["with"]["persist-credentials"]
-    return mk
-
-
-def expression_in_run(wf, texts, mk):
-    job(wf, "image.yml", "check")["steps"].append({"run": "echo ${{ github.head_ref }}"})
     return mk
 
 
@@ -234,8 +222,7 @@ def matrix_of_its_own(wf, texts, mk):
 
 
 def sarif_upload_always(wf, texts, mk):
-    step(wf, "image.yml", "image", "github/codeql-action/upload-sarif")["if"] = \
-        "${{ !cancelled() }}"
+    job(wf, "image.yml", "code-scanning")["if"] = "${{ !cancelled() }}"
     return mk
 
 
@@ -299,6 +286,37 @@ def no_runtime_for_the_cache(wf, texts, mk):
     return mk
 
 
+def write_scope_on_pull_requests(workflows, texts, makefile):
+    workflows["image.yml"]["jobs"]["image"]["permissions"]["security-events"] = "write"
+    return makefile
+
+
+def image_without_check(workflows, texts, makefile):
+    workflows["image.yml"]["jobs"]["image"]["needs"] = ["settings"]
+    return makefile
+
+
+def release_always(workflows, texts, makefile):
+    workflows["release.yml"]["jobs"]["release"]["if"] = "${{ always() }}"
+    return makefile
+
+
+def release_after_a_failed_image(workflows, texts, makefile):
+    workflows["release.yml"]["jobs"]["release"]["if"] = (
+        "${{ !cancelled() && needs.attest.result != 'failure' }}")
+    return makefile
+
+
+def sarif_without_actions_read(workflows, texts, makefile):
+    del workflows["image.yml"]["jobs"]["code-scanning"]["permissions"]["actions"]
+    return makefile
+
+
+def caller_without_actions_read(workflows, texts, makefile):
+    del workflows["release.yml"]["jobs"]["image"]["permissions"]["actions"]
+    return makefile
+
+
 BREAKAGES = [
     ("pinned_uses", unpin, "actions/checkout@v7"),
     ("pinned_uses", drop_version_comment, "actions/attest@"),
@@ -310,15 +328,19 @@ BREAKAGES = [
     ("no_push_on_pull_request", unguarded_login, "pushes without `inputs.push`"),
     ("no_push_on_pull_request", build_always_pushes, "Build (and on push runs"),
     ("no_push_on_pull_request", unguarded_publish, "job publish step Refuse"),
-    ("no_push_on_pull_request", use_pull_request_target, "pull_request_target"),
     ("tag_after_scan", publish_without_scan, "job publish tags without a scan"),
     ("tag_after_scan", scan_that_may_fail, "job publish tags without a scan"),
     ("tag_after_scan", sign_before_the_image, "job release tags without a scan"),
     ("timeouts", no_timeout, "job publish has no timeout-minutes"),
+    ("no_write_scope_for_code_under_test", write_scope_on_pull_requests,
+     "job image runs a pull request's code with security-events: write"),
+    ("build_after_check", image_without_check, "job image builds without needing the check"),
+    ("nothing_after_a_failure", release_always, "job release may run after a failure"),
+    ("nothing_after_a_failure", release_after_a_failed_image, "job release may run after"),
     ("least_privilege", broad_top_level, "top-level permissions are 'write-all'"),
     ("least_privilege", job_without_permissions, "job check does not list its permissions"),
-    ("checkout_without_credentials", persisted_credentials, "job publish checks out"),
-    ("no_expressions_in_run", expression_in_run, "job check interpolates"),
+    ("sarif_can_read_the_run", sarif_without_actions_read, "job code-scanning uploads SARIF"),
+    ("sarif_can_read_the_run", caller_without_actions_read, "release.yml: job image uploads"),
     ("bash_by_default", default_shell, "release.yml: no `defaults"),
     ("read_not_repeated", literal_python, f"repeats the Python version {PYTHON}"),
     ("read_not_repeated", second_registry, "ghcr.io is written 2 times"),
@@ -332,7 +354,7 @@ BREAKAGES = [
     ("trivy_matches_the_lock", trivy_from_the_runner, "scans without installing"),
     ("switches", arm64_runner_by_hand, "arm64 comes only from the matrix"),
     ("switches", matrix_of_its_own, "a matrix of its own"),
-    ("switches", sarif_upload_always, "uploads SARIF whatever the settings say"),
+    ("switches", sarif_upload_always, "job code-scanning uploads SARIF whatever the settings"),
     ("switches", attest_always, "attests whatever the settings say"),
     ("switches", variable_not_passed, "does not pass vars.ATTEST"),
     ("same_scripts_as_make", script_make_does_not_run, "runs scripts/ci-smoke.sh, which no make"),

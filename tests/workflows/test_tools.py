@@ -38,6 +38,30 @@ def test_zizmor_does_find_a_problem(tmp_path):
     assert result.returncode != 0 and "self-repository" in result.stdout
 
 
+ZIZMOR_ENFORCES = [  # what the policy tests would otherwise check (tests/workflows/policy.py)
+    ("artipacked", "image.yml", "        with:\n          persist-credentials: false\n", ""),
+    ("dangerous-triggers", "ci.yml", "  pull_request:\n", "  pull_request_target:\n"),
+    ("template-injection", "image.yml", "        run: scripts/publish.sh",
+     "        run: echo ${{ env.ARTIFACTS }}; scripts/publish.sh"),
+]
+
+
+@pytest.mark.parametrize(("audit", "name", "old", "new"), ZIZMOR_ENFORCES,
+                         ids=[case[0] for case in ZIZMOR_ENFORCES])
+def test_zizmor_enforces_what_no_policy_rule_repeats(tmp_path, audit, name, old, new):
+    """Persisted checkout credentials, pull_request_target and an expression pasted into a
+    script are zizmor's to catch (auditor persona, as `make lint` runs it)."""
+    workflows = tmp_path / ".github/workflows"
+    workflows.mkdir(parents=True)
+    for path in (ROOT / ".github/workflows").glob("*.yml"):
+        (workflows / path.name).write_text(path.read_text())
+    text = (workflows / name).read_text()
+    assert old in text
+    (workflows / name).write_text(text.replace(old, new, 1))
+    result = run("zizmor", "--offline", "--persona", "auditor", str(tmp_path / ".github"))
+    assert result.returncode != 0 and f"[{audit}]" in result.stdout, result.stdout
+
+
 def test_actionlint_finds_nothing():
     result = run("actionlint", "-no-color")
     assert result.returncode == 0, result.stdout + result.stderr
