@@ -51,8 +51,11 @@ lint: $(VENV)/.installed ## flake8, mypy, hadolint, shellcheck, zizmor, actionli
 unit: $(VENV)/.installed ## Unit tests with coverage (no Docker needed)
 	$(BIN)/pytest -m "not container and not registry" --cov=app --cov-report=term
 
-test: $(VENV)/.installed ## Every test: unit, container, registry and workflow tests
-	$(BIN)/pytest --cov --cov-report=term
+test: $(VENV)/.installed ## Every test: unit, container, registry and workflow tests (the workflows run with act)
+	$(BIN)/pytest -m "not mutation" --cov --cov-report=term
+
+mutations: $(VENV)/.installed ## Each broken workflow of tests/workflows/mutations.py fails its executed scenario
+	$(BIN)/pytest -m mutation --no-cov -v
 
 check: $(VENV)/.installed ## Stage 1: fresh locks, lint, unit tests
 	scripts/check.sh
@@ -117,4 +120,5 @@ clean: ## Remove the venv, caches and artifacts
 	rm -rf $(VENV) $(ARTIFACTS) .cache .coverage .pytest_cache
 
 .PHONY: help venv lock lock-check lint unit test check build smoke scan publish sign pipeline \
-	verify engine registry registry-stop registry-default stand-in-base dev bench bench-lock act clean
+	verify engine registry registry-stop registry-default stand-in-base dev bench bench-lock act clean \
+	mutations
