@@ -113,7 +113,7 @@ COPY --link app/ app/
 ARG VERSION=dev \
     REVISION=unknown \
     CREATED=unknown \
-    SOURCE=https://github.com/OWNER/REPO \
+    SOURCE="" \
     TITLE=python-app
 ENV APP_VERSION=$VERSION \
     APP_REVISION=$REVISION \

@@ -26,9 +26,6 @@ COSIGN_KEY ?= $(HOME)/.config/cosign/pipeline.key
 export REGISTRY IMAGE ARTIFACTS PYTHON_IMAGE PLATFORMS TRIVY COSIGN_KEY
 export PYTHON := $(BIN)/python
 
-LOCKS := requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt \
-	requirements-build.in:requirements-build.txt
-
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
@@ -43,7 +40,7 @@ lock: $(VENV)/.installed ## Regenerate requirements*.txt from requirements*.in, 
 	scripts/lock.sh
 
 lock-check: $(VENV)/.installed ## Fail, naming `make lock`, when a lock is stale
-	$(PYTHON) -m pipeline lock-check $(LOCKS)
+	$(PYTHON) -m pipeline lock-check
 
 lint: $(VENV)/.installed ## flake8, mypy, hadolint, shellcheck, zizmor, actionlint, schemas, accepted risks
 	scripts/lint.sh

@@ -16,10 +16,12 @@ from pipeline import PipelineError, registry, scan
 def cmd_lock_check(args: argparse.Namespace) -> None:
     from pipeline import locks
 
-    for pair in args.pairs:
+    pairs = args.pairs or [f"{source}:{source.removesuffix('.in')}.txt"
+                           for source in locks.SOURCES]
+    for pair in pairs:
         source, lock = pair.split(":")
         locks.check(source, lock)
-    print("locks are fresh: " + ", ".join(pair.split(":")[1] for pair in args.pairs))
+    print("locks are fresh: " + ", ".join(pair.split(":")[1] for pair in pairs))
 
 
 def cmd_tags(args: argparse.Namespace) -> None:
@@ -56,11 +58,9 @@ def cmd_record(args: argparse.Namespace) -> None:
     if args.action == "refs":
         for platform in record.platforms:
             print(platform.platform, platform.ref)
-    elif args.action == "passed":
+    else:
         record.passed(args.stage, args.on)
         record.save(path)
-    else:
-        print(getattr(record, args.action))
 
 
 def cmd_publish(args: argparse.Namespace) -> None:
@@ -96,6 +96,13 @@ def cmd_attestations(args: argparse.Namespace) -> None:
         print(line)
 
 
+def cmd_locks(args: argparse.Namespace) -> None:
+    """The .in file of every lock, one per line (what `make lock` compiles)."""
+    from pipeline import locks
+
+    print("\n".join(locks.SOURCES))
+
+
 def cmd_base_args(args: argparse.Namespace) -> None:
     """The base image's override, one argument per line (none without PYTHON_IMAGE); with
     --image, the one image a container of the base runs."""
@@ -115,6 +122,9 @@ def cmd_debian(args: argparse.Namespace) -> None:
 
 
 def cmd_ping(args: argparse.Namespace) -> None:
+    """Is the registry answering? With --plain-http: does it speak plain HTTP (exit 0) or not."""
+    if args.plain_http:
+        sys.exit(0 if registry.local(args.registry) else 3)
     registry.ping(args.registry)
 
 
@@ -137,8 +147,7 @@ def cmd_summary(args: argparse.Namespace) -> None:
     from pipeline import summary
 
     print(summary.render(summary.from_args(
-        args.image, args.platform, args.stage, args.report, args.published, args.digest,
-        args.size, args.tags, args.record)))
+        args.image, args.platform, args.stage, args.report, args.published, args.record)))
 
 
 def cmd_ci_settings(args: argparse.Namespace) -> None:
@@ -153,8 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(required=True)
 
     p = sub.add_parser("lock-check", help="fail, naming `make lock`, when a lock is stale")
-    p.add_argument("pairs", nargs="+", metavar="IN:TXT")
+    p.add_argument("pairs", nargs="*", metavar="IN:TXT", help="default: every lock of the project")
     p.set_defaults(func=cmd_lock_check)
+
+    p = sub.add_parser("locks", help="the .in file of every lock")
+    p.set_defaults(func=cmd_locks)
 
     p = sub.add_parser("tags", help="tags and build args for a ref (default: HEAD)")
     p.add_argument("--ref", default=os.environ.get("REF") or None)
@@ -174,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("record", help="read or add to the run record")
-    p.add_argument("action", choices=["refs", "passed", "image", "version", "revision"])
+    p.add_argument("action", choices=["refs", "passed"])
     p.add_argument("stage", nargs="?", default="")
     p.add_argument("on", nargs="?", default="", metavar="PLATFORM")
     p.add_argument("--artifacts", default="artifacts")
@@ -204,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("ping", help="is the registry answering?")
     p.add_argument("--registry", required=True)
+    p.add_argument("--plain-http", action="store_true",
+                   help="exit 0 if the registry is on loopback (plain HTTP), else 3; no request")
     p.set_defaults(func=cmd_ping)
 
     p = sub.add_parser("verdict", help="passed, failed or broken, from Trivy's exit code")
@@ -217,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_ignores)
 
     p = sub.add_parser("summary", help="the table that ends a pipeline run")
-    for name in ("image", "platform", "digest", "size", "tags", "published", "record"):
+    for name in ("image", "platform", "published", "record"):
         p.add_argument(f"--{name}", default="")
     p.add_argument("--report", action="append", default=[], help="Trivy JSON, one per platform")
     p.add_argument("--stage", action="append", default=[], metavar="NAME=OUTCOME")

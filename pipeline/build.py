@@ -135,7 +135,7 @@ def main(image: str, platform: str, push: bool, artifacts: Path, cache_from: str
         cache_from, cache_to = cache, cache + ",mode=max"
     spec = Build(image, platform, push, driver(), artifacts / f"build-{arch}.json",
                  Path(os.environ.get("OCI_LAYOUT", ".cache/oci")),
-                 build_args(record, sha, os.environ.get("SOURCE_URL", "")),
+                 build_args(record, sha, gitref.source_url()),
                  cache_from, cache_to, tuple(extra))
     artifacts.mkdir(parents=True, exist_ok=True)
     record.add(execute(spec))

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Mapping
 
 from pipeline import PipelineError
 
@@ -71,6 +72,26 @@ def untracked_in_context() -> list[str]:
     dockerignore = Path(".dockerignore")
     rules = ignores(dockerignore.read_text() if dockerignore.is_file() else "")
     return [path for path in found if path and in_context(path, rules)]
+
+
+REMOTE = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?(?P<host>[^:/]+)(?::\d+)?[:/]"
+                    r"(?P<path>.+?)(?:\.git)?/?$")
+
+
+def source_url(env: Mapping[str, str] = os.environ) -> str:
+    """The repository's web address, for the image's source label (GHCR links a package to its
+    repository by it): GitHub's server and repository in Actions, else the `origin` remote as
+    https; "" when there is neither."""
+    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY"):
+        return f"{env['GITHUB_SERVER_URL'].rstrip('/')}/{env['GITHUB_REPOSITORY']}"
+    try:
+        remote = git("remote", "get-url", "origin")
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    found = REMOTE.match(remote)
+    if not found or remote.startswith(("/", "file:", ".")):
+        return ""
+    return f"https://{found['host']}/{found['path']}"
 
 
 def commit_time(sha: str) -> str:

@@ -14,6 +14,10 @@ from packaging.utils import canonicalize_name
 
 from pipeline import PipelineError
 
+# Every lock of the project, each compiled from its .in: the image's, the dev tools', the build
+# tools' (uv). `make lock` writes them all; `make check` (so `make pipeline`, CI) checks them.
+SOURCES = ("requirements.in", "requirements-dev.in", "requirements-build.in")
+
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 FIX = "run `make lock` to regenerate it"
 

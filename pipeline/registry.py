@@ -1,7 +1,7 @@
 """The registry side of the pipeline: is it answering, and may a release tag be pushed.
 
-Local registries speak plain HTTP on loopback; anything else is HTTPS. Tags are looked up by
-scripts/guard-release.sh through the Docker CLI, which holds the credentials (`docker login`).
+Local registries speak plain HTTP on loopback; anything else is HTTPS. Tags are looked up
+through the Docker CLI (pipeline/publish.py), which holds the credentials (`docker login`).
 """
 
 from __future__ import annotations

@@ -35,9 +35,6 @@ class Run:
     reports: list[str | None] = field(default_factory=list)  # Trivy's JSON, None where missing
     platforms: list[tuple[str, str]] = field(default_factory=list)  # from the run record
     published: dict[str, Any] | None = None  # published.json, in jobs that pushed
-    digest: str = ""
-    size: str = ""
-    tags: str = ""
 
 
 def read_json(path: str) -> Any:
@@ -63,7 +60,7 @@ def pushed_tags(run: Run) -> str | None:
     if run.published is not None:
         tags = run.published.get("tags") or []
         return " ".join(tags) if isinstance(tags, list) else str(tags)
-    return run.tags or None
+    return None
 
 
 def rows(run: Run) -> list[tuple[str, str]]:
@@ -72,11 +69,9 @@ def rows(run: Run) -> list[tuple[str, str]]:
         table.append(("platform", run.platform))
     table += [(stage, OUTCOMES.get(outcome, outcome)) for stage, outcome in run.stages]
     table += run.platforms
-    digest = (run.published or {}).get("digest") or run.digest
+    digest = (run.published or {}).get("digest")
     if digest:
         table.append(("digest", str(digest)))
-    if run.size:
-        table.append(("size", f"{int(run.size) / 1e6:.1f} MB"))
     if run.scanned:
         table.append(("vulnerabilities", vulnerabilities(run.reports)))
     tags = pushed_tags(run)
@@ -107,7 +102,7 @@ def platforms(record: Any) -> list[tuple[str, str]]:
 
 
 def from_args(image: str, platform: str, stages: list[str], reports: list[str], published: str,
-              digest: str = "", size: str = "", tags: str = "", record: str = "") -> Run:
+              record: str = "") -> Run:
     """The CLI's arguments: `--stage NAME=OUTCOME` in order, file paths that may not exist."""
     parsed = []
     for stage in stages:
@@ -117,5 +112,4 @@ def from_args(image: str, platform: str, stages: list[str], reports: list[str], 
     done = read_json(published)
     return Run(image=image, platform=platform, stages=parsed, scanned=bool(reports),
                reports=texts, platforms=platforms(read_json(record)),
-               published=done if isinstance(done, dict) else None,
-               digest=digest, size=size, tags=tags)
+               published=done if isinstance(done, dict) else None)

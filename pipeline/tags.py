@@ -28,10 +28,6 @@ class Tags:
     tags: tuple[str, ...]  # every tag to push, the immutable one (if any) first
     immutable: tuple[str, ...]  # tags that may never move once pushed
 
-    @property
-    def release(self) -> bool:
-        return bool(self.immutable)
-
 
 def for_release(tag: str, dirty: bool = False) -> Tags:
     """Tags for a release `vX.Y.Z`: X.Y.Z, X.Y, X and latest; a pre-release gets only its own."""

@@ -4,7 +4,7 @@
 set -euo pipefail
 : "${PYTHON:=.venv/bin/python}"  # the dev tools: make venv
 bin=$(dirname "$PYTHON")
-"$PYTHON" -m pipeline lock-check requirements.in:requirements.txt requirements-dev.in:requirements-dev.txt
+"$PYTHON" -m pipeline lock-check  # every lock (pipeline/locks.py)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 scripts/lint.sh >"$out/lint" 2>&1 &

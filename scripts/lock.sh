@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles each FILE.in (default: requirements.in, requirements-dev.in) into a hash-locked FILE.txt
+# Compiles each FILE.in (default: every lock's, `python -m pipeline locks`) into a hash-locked FILE.txt
 # with the image's Python (the one in .python-version): with the venv's pip-compile when the venv
 # runs that Python, otherwise inside a container of the base image, so a host with another Python
 # still writes the image's locks. The locks carry every file hash and no index URL or find-links
@@ -9,7 +9,7 @@ set -euo pipefail
 version=$(cat .python-version)
 flags=(--quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links)
 export CUSTOM_COMPILE_COMMAND=${CUSTOM_COMPILE_COMMAND:-make lock}
-[ $# -gt 0 ] || set -- requirements.in requirements-dev.in requirements-build.in
+if [ $# -eq 0 ]; then mapfile -t sources < <(PYTHONPATH="$(dirname "$0")/.." "$PYTHON" -m pipeline locks); set -- "${sources[@]}"; fi
 
 running=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 if [ "$running" = "$version" ] && [ -z "${LOCK_IN_CONTAINER:-}" ]; then

@@ -4,7 +4,9 @@
 cosign_flags=()
 cosign_setup() {  # cosign_setup REF
   local registry=${1%%/*}
-  case $registry in localhost:* | 127.*) cosign_flags+=(--allow-http-registry) ;; esac
+  if "${PYTHON:-python3}" -m pipeline ping --plain-http --registry "$registry"; then
+    cosign_flags+=(--allow-http-registry)
+  fi
   if [ -n "${COSIGN_KEY:-}" ]; then
     export COSIGN_PASSWORD=${COSIGN_PASSWORD-}
     if [ ! -f "$COSIGN_KEY" ]; then

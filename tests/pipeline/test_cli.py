@@ -18,6 +18,13 @@ ROOT_LOCKS = ["requirements.in:requirements.txt", "requirements-dev.in:requireme
 def test_lock_check(capsys):
     assert main(["lock-check", *ROOT_LOCKS]) == 0
     assert capsys.readouterr().out == "locks are fresh: requirements.txt, requirements-dev.txt\n"
+    # With no argument, every lock of the project: the build lock (uv) too.
+    assert main(["lock-check"]) == 0
+    assert capsys.readouterr().out == (
+        "locks are fresh: requirements.txt, requirements-dev.txt, requirements-build.txt\n")
+    assert main(["locks"]) == 0
+    assert capsys.readouterr().out.split() == [
+        "requirements.in", "requirements-dev.in", "requirements-build.in"]
 
 
 def test_errors_are_one_line_and_exit_1(capsys, tmp_path):
@@ -103,6 +110,26 @@ def test_an_untracked_file_the_build_would_send_makes_the_tree_dirty(repo, tmp_p
 def test_the_projects_dockerignore_as_docker_reads_it(path, sent):
     rules = gitref.ignores((ROOT / ".dockerignore").read_text())
     assert gitref.in_context(path, rules) is sent
+
+
+@pytest.mark.parametrize(("remote", "url"), [
+    ("git@github.com:acme/shop.git", "https://github.com/acme/shop"),
+    ("https://github.com/acme/shop.git", "https://github.com/acme/shop"),
+    ("https://token@github.com/acme/shop", "https://github.com/acme/shop"),
+    ("ssh://git@gitlab.example.com:2222/group/sub/shop.git",
+     "https://gitlab.example.com/group/sub/shop"),
+    ("/srv/git/shop.git", ""),
+])
+def test_the_source_label_is_the_remotes_web_address(repo, remote, url):
+    repo("remote", "add", "origin", remote)
+    assert gitref.source_url({}) == url
+    # In GitHub Actions, the server and repository say it, whatever the remote.
+    actions = {"GITHUB_SERVER_URL": "https://ghe.example.com", "GITHUB_REPOSITORY": "acme/shop"}
+    assert gitref.source_url(actions) == "https://ghe.example.com/acme/shop"
+
+
+def test_no_remote_no_source_label(repo):
+    assert gitref.source_url({}) == ""
 
 
 def test_commit_time_is_the_commits_in_utc(repo, monkeypatch):

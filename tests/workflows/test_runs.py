@@ -70,6 +70,11 @@ def test_push_to_main_tags_exactly_the_scanned_digest(shop, registry):
     for tag in registry.tags(shop.name):
         assert registry.manifests(shop.name, tag) == {"linux/amd64": built["digest"]}
     assert [login["job"] for login in result.records("logins")] == ["image-push", "publish"]
+    labels = json.loads(subprocess.run(
+        ["docker", "buildx", "imagetools", "inspect", "--format", "{{json .Image.Config.Labels}}",
+         f"{shop.image}@{built['digest']}"], capture_output=True, text=True, check=True).stdout)
+    assert labels["org.opencontainers.image.source"] == f"https://github.com/{shop.name}"
+    assert labels["org.opencontainers.image.revision"] == sha
     published = result.summary(PUBLISH)
     assert f"| digest      | {registry.digest(shop.name, 'edge')} |" in published, published
     assert f"| tags pushed | edge sha-{sha[:7]} |" in published, published
