@@ -1,7 +1,10 @@
 # The image the pipeline ships, on the model of astral-sh/uv-docker-example: a dependency stage
-# that never sees app/, a `test` stage (`docker build --target test .`) and a non-root runtime
+# that never sees the app, a `test` stage (`docker build --target test .`) and a non-root runtime
 # whose last layer is the app alone, so an app change rebuilds and exports that small layer only.
 # BuildKit (buildx, Engine 23+): cache, bind and secret mounts, COPY --link.
+
+# The app's package, beside the template's server/ (the one place it is named; make adopt sets it).
+ARG APP=app
 
 # Literal and pinned by digest, so Dependabot reads and bumps it (its version must match
 # .python-version: a test checks it). A mirror or an air-gapped build replaces it without editing
@@ -89,34 +92,38 @@ RUN --mount=type=bind,from=uv,source=/uv/bin/uv,target=/bin/uv \
         -r /tmp/requirements-dev.txt
 WORKDIR /app
 COPY pyproject.toml .flake8 ./
-# The app's tests alone: the pipeline's tests need what the image does not hold.
-COPY tests/__init__.py tests/
-COPY tests/app/ tests/app/
-COPY app/ app/
-RUN python -m pytest -p no:cacheprovider tests/app
+COPY tests/ tests/
+ARG APP
+COPY $APP/ $APP/
+RUN python -m pytest -p no:cacheprovider tests
 
 FROM deps AS runtime
 WORKDIR /app
-ENV NAME=World \
-    PORT=80
+# Flask's instance folder (beside the app's package) is the one place the app may write: a volume,
+# so a read-only container gets one; smoke mounts a tmpfs there, production a named volume.
+RUN install -d -o 10001 -g 10001 instance
+VOLUME /app/instance
+ENV PORT=80
 USER 10001:10001
 EXPOSE 80
-# The slim image has no curl: Python's standard library does the probe.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '80'), timeout=2)"]
+    CMD ["python", "-m", "server.probe"]
 # gunicorn is PID 1: SIGTERM drains in-flight requests within graceful_timeout, then exits 0.
-CMD ["gunicorn", "--config", "app/gunicorn.conf.py"]
+CMD ["gunicorn", "--config", "server/gunicorn.conf.py"]
+COPY --link server/ server/
 # The last layer, and the only one an app change makes: --link builds it apart from the layers
 # below, which are reused as they are (not copied again, not re-exported). Root-owned: the app
-# user can write none of it. Not precompiled: compiling all of app/ takes about 0.5 ms per worker
+# user can write none of it. Not precompiled: compiling a small app takes about 0.5 ms per worker
 # (measured), a RUN to precompile it would add about 0.4 s to every app-change build.
-COPY --link app/ app/
+ARG APP
+ENV APP=$APP
+COPY --link $APP/ $APP/
 # Build information is configuration, not a layer: a new commit reuses every layer above.
 ARG VERSION=dev \
     REVISION=unknown \
     CREATED=unknown \
     SOURCE="" \
-    TITLE=python-app
+    TITLE=""
 ENV APP_VERSION=$VERSION \
     APP_REVISION=$REVISION \
     APP_CREATED=$CREATED

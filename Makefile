@@ -26,6 +26,9 @@ COSIGN_KEY ?= $(HOME)/.config/cosign/pipeline.key
 export REGISTRY IMAGE ARTIFACTS PYTHON_IMAGE PLATFORMS TRIVY COSIGN_KEY
 export PYTHON := $(BIN)/python
 
+adopt: ## Make this copy of the template yours: NAME=<image name> APP=<your package> (see README)
+	@$(HOST_PYTHON) -m pipeline adopt --name "$(or $(NAME),$(IMAGE))" --app "$(APP)"
+
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
@@ -46,13 +49,12 @@ lint: $(VENV)/.installed ## flake8, mypy, hadolint, shellcheck, zizmor, actionli
 	scripts/lint.sh
 
 unit: $(VENV)/.installed ## Unit tests with coverage (no Docker needed)
-	$(BIN)/pytest -m "not container and not registry" --cov=app --cov-report=term
+	$(BIN)/pytest -m "not container and not registry" --cov --cov-report=term
 
-test: $(VENV)/.installed ## Every test: unit, container, registry and workflow tests (the workflows run with act)
-	$(BIN)/pytest -m "not mutation" --cov --cov-report=term
-
-mutations: $(VENV)/.installed ## Each broken workflow of tests/workflows/mutations.py fails its executed scenario
-	$(BIN)/pytest -m mutation --no-cov -v
+# Coverage of the app and the server (pyproject.toml); template.mk measures the pipeline's tools too.
+COVERAGE = --cov --cov-report=term
+test: $(VENV)/.installed ## Every test: the app's and the server's (and the template's own: containers, registry, act)
+	$(BIN)/pytest -m "not mutation" $(COVERAGE)
 
 check: $(VENV)/.installed ## Stage 1: fresh locks, lint, unit tests
 	scripts/check.sh
@@ -79,9 +81,6 @@ pipeline: $(VENV)/.installed ## Every stage, as CI runs them, against REGISTRY (
 verify: $(VENV)/.installed ## Check the signatures of REF=<registry>/<repo>:<tag> or @<digest>
 	@scripts/verify.sh "$(REF)"
 
-engine: ## Install and start Docker Engine 28+ with buildx and compose, cosign and oras, where missing
-	scripts/engine.sh oras/forky cosign/forky
-
 registry: $(VENV)/.installed ## Start a local registry on REGISTRY unless one answers
 	scripts/registry.sh start
 
@@ -90,9 +89,6 @@ registry-stop: ## Stop the local registry started by `make registry`
 
 registry-default: # the default registry is started for you; any other is yours to run
 	@[ "$(REGISTRY)" != $(DEFAULT_REGISTRY) ] || scripts/registry.sh start >/dev/null
-
-stand-in-base: ## Build a local stand-in for the official slim base (air-gapped machines)
-	scripts/stand-in-base.sh
 
 # act's runner image for the hosted label; arm64 stays off (the settings job's private default).
 ACT_IMAGE ?= catthehacker/ubuntu:act-24.04
@@ -103,19 +99,12 @@ act: $(VENV)/.installed ## Run the pull request workflow locally with act (needs
 dev: $(VENV)/.installed ## docker compose up: the app from source on :8000, reloading, under production limits
 	scripts/dev.sh
 
-bench-lock: $(VENV)/.installed ## Regenerate the bench's locks (bench/locks/*.txt, bench/requirements.txt)
-	CUSTOM_COMPILE_COMMAND="make bench-lock" scripts/lock.sh bench/locks/*.in bench/requirements.in
-
-$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r bench/requirements.txt
-	touch $@
-
-bench: $(VENV)/.bench-installed ## Build speed, size, start-up, throughput: this Dockerfile vs the article's and docker init's
-	$(PYTHON) -m bench.bench
-
 clean: ## Remove the venv, caches and artifacts
 	rm -rf $(VENV) $(ARTIFACTS) .cache .coverage .pytest_cache
 
-.PHONY: help venv lock lock-check lint unit test check build smoke scan publish sign pipeline \
-	verify engine registry registry-stop registry-default stand-in-base dev bench bench-lock act clean \
-	mutations
+.PHONY: adopt help venv lock lock-check lint unit test check build smoke scan publish sign pipeline \
+	verify registry registry-stop registry-default dev act clean
+
+# What proves this template (its own CI machine, the benchmark, the workflow mutations): make adopt
+# deletes template/, and these targets with it.
+-include template/template.mk

@@ -112,15 +112,6 @@ def cmd_base_args(args: argparse.Namespace) -> None:
         print(arg)
 
 
-def cmd_debian(args: argparse.Namespace) -> None:
-    """What scripts/engine.sh and stand-in-base.sh read from the machine's own apt sources."""
-    from pipeline import debian
-
-    entry = debian.own(debian.read(), args.codename or debian.codename())
-    print({"source": debian.source(entry), "pin": debian.pin(), "mirror": entry.uris[0],
-           "suite": debian.SUITE}[args.what], end="" if args.what in ("source", "pin") else "\n")
-
-
 def cmd_ping(args: argparse.Namespace) -> None:
     """Is the registry answering? With --plain-http: does it speak plain HTTP (exit 0) or not."""
     if args.plain_http:
@@ -155,6 +146,30 @@ def cmd_ci_settings(args: argparse.Namespace) -> None:
     from pipeline import ci
 
     print(ci.main())
+
+
+def cmd_adopt(args: argparse.Namespace) -> None:
+    from pipeline import adopt
+
+    app = args.app or adopt.app_of(Path("."))
+    done = adopt.main(args.name, app)
+    if not done:
+        print(f"adopted already as {args.name}, serving {app}: nothing to change")
+        return
+    print("\n".join(done))
+    print(f"""
+adopted: the image is {args.name} (make), the app is the package {app} (Dockerfile, ARG APP).
+Next:
+  1. requirements.in: your app's dependencies (keep gunicorn), then make lock
+  2. smoke.txt: requests the running image must answer
+  3. make check && make pipeline
+  4. git add -A && git commit -m "Adopt the template" && git push""")
+
+
+def cmd_smoke(args: argparse.Namespace) -> None:
+    from pipeline import smoke
+
+    print(", ".join(smoke.main(args.url, args.version, Path(args.requests))))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,17 +213,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--artifacts", default="artifacts")
     p.set_defaults(func=cmd_publish)
 
+    p = sub.add_parser("adopt", help="make this copy of the template your project")
+    p.add_argument("--name", required=True, help="the image's name, e.g. blog")
+    p.add_argument("--app", default="", help="your app's package (default: the Dockerfile's)")
+    p.set_defaults(func=cmd_adopt)
+
+    p = sub.add_parser("smoke", help="ask a running image the template's and smoke.txt's requests")
+    p.add_argument("url", help="where the image answers, e.g. http://127.0.0.1:32768")
+    p.add_argument("--version", required=True, help="the version the image's label says")
+    p.add_argument("--requests", default="smoke.txt")
+    p.set_defaults(func=cmd_smoke)
+
     p = sub.add_parser("digests", help="a reference's digest and its platform images' digests")
     p.add_argument("ref")
     p.set_defaults(func=cmd_digests)
 
     p = sub.add_parser("attestations", help="verified attestations (stdin), one line each")
     p.set_defaults(func=cmd_attestations)
-
-    p = sub.add_parser("debian", help="apt source, pin or mirror, read from the machine's own")
-    p.add_argument("what", choices=["source", "pin", "mirror", "suite"])
-    p.add_argument("--codename", help="the release whose entry to read (default: this machine's)")
-    p.set_defaults(func=cmd_debian)
 
     p = sub.add_parser("base-args", help="buildx arguments replacing the base with $PYTHON_IMAGE")
     p.add_argument("--image", action="store_true", help="print the base image itself")

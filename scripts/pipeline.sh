@@ -6,6 +6,8 @@
 set -euo pipefail
 : "${ARTIFACTS:=artifacts}" "${PYTHON:=python3}" "${REGISTRY:?}" "${IMAGE:?}"
 export PUSH=1 ARTIFACTS
+# shellcheck source=scripts/lib/engine.sh
+. "$(dirname "$0")/lib/engine.sh"
 stages=(preflight build smoke scan check publish sign)  # as they finish
 total=$((${#stages[@]} - 1))
 logs=$ARTIFACTS/logs
@@ -15,9 +17,9 @@ rm -f "$ARTIFACTS"/{run,published}.json
 # Fails fast on what would otherwise fail late: the engine, buildx, the registry, the tags.
 preflight() {
   docker version --format 'engine {{.Server.Version}}' \
-    || { echo "error: the Docker engine is not reachable: start it (make engine) or set DOCKER_HOST"; return 1; }
-  docker buildx version || { echo "error: docker buildx is missing: make engine"; return 1; }
-  docker compose version || { echo "error: docker compose (v2) is missing: make engine"; return 1; }
+    || { echo "error: the Docker engine is not reachable: start it or set DOCKER_HOST$engine_hint"; return 1; }
+  docker buildx version || { echo "error: docker buildx is missing: https://docs.docker.com/engine/install/$engine_hint"; return 1; }
+  docker compose version || { echo "error: docker compose (v2) is missing: https://docs.docker.com/compose/install/$engine_hint"; return 1; }
   local can platform
   can=$(docker buildx inspect | sed -n 's/^Platforms: *//p')
   IFS=, read -ra wanted <<<"${PLATFORMS:-}"
@@ -28,10 +30,10 @@ preflight() {
     esac
   done
   command -v cosign >/dev/null \
-    || { echo "error: cosign is missing: make engine (Debian), or https://docs.sigstore.dev/cosign/system_config/installation/"; return 1; }
+    || { echo "error: cosign is missing: https://docs.sigstore.dev/cosign/system_config/installation/$engine_hint"; return 1; }
   # Docker's own build driver cannot push by digest: the build goes through oras instead.
   [ "$(docker buildx inspect | sed -n 's/^Driver: *//p')" != docker ] || command -v oras >/dev/null \
-    || { echo "error: oras is missing (the docker build driver pushes by digest through it): make engine (Debian), or https://oras.land/docs/installation"; return 1; }
+    || { echo "error: oras is missing (the docker build driver pushes by digest through it): https://oras.land/docs/installation$engine_hint"; return 1; }
   "$PYTHON" -m pipeline ping --registry "$REGISTRY" && "$PYTHON" -m pipeline tags
 }
 

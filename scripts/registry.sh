@@ -8,6 +8,8 @@ state=${REGISTRY_STATE:-.cache/registry/${REGISTRY//[:\/]/_}}
 port=${REGISTRY##*:}
 host=${REGISTRY%:*}
 [ "$host" = localhost ] && host=127.0.0.1
+# shellcheck source=scripts/lib/engine.sh
+. "$(dirname "$0")/lib/engine.sh"
 answers() { "$PYTHON" -m pipeline ping --registry "$REGISTRY" >/dev/null 2>&1; }
 
 case ${1:-start} in
@@ -23,7 +25,7 @@ esac
 answers && { echo "registry: $REGISTRY already answers"; exit 0; }
 # Without an engine nothing here can be built or run: say so, not that an image cannot be pulled.
 "$DOCKER" version >/dev/null 2>&1 \
-  || { echo "error: the Docker engine is not reachable: start it (make engine) or set DOCKER_HOST" >&2; exit 1; }
+  || { echo "error: the Docker engine is not reachable: start it or set DOCKER_HOST$engine_hint" >&2; exit 1; }
 mkdir -p "$state"
 if "$DOCKER" run -d --restart unless-stopped --name "registry-$port" \
     -p "$host:$port:5000" registry:2 >/dev/null 2>"$state/docker.log"; then

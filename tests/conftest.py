@@ -1,3 +1,15 @@
-# The registry and Trivy DB fixtures, shared by the pipeline's and the workflows' runs. The image's
-# test stage holds tests/app alone, so nothing here may be needed by the app's tests.
-pytest_plugins = ["tests.support.registry"]
+"""The sample app's fixtures: make adopt removes them with the sample (app/)."""
+
+import pytest
+
+from app import create_app
+
+
+@pytest.fixture
+def app():
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,123 @@
+"""`make adopt NAME=<image> APP=<package>`: a copy of this template becomes the adopter's project.
+What only proves the template goes (template/, its CI and its one-time workflow); with another
+package, the sample app and its tests go too; the image name and the package are written where
+the build reads them. A second run with the same names changes nothing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import PipelineError
+from pipeline.gitref import git
+
+# What only proves the template: its own tests, benchmark and CI machine, its CI entry point, the
+# workflow that adopts a repository made from it on GitHub.
+TEMPLATE = ("template", ".ci", ".github/workflows/adopt.yml")
+SAMPLE = "app"
+# The first line of each of the sample's own test files, and the line after which smoke.txt
+# holds the sample's requests.
+SAMPLE_MARK = "make adopt removes"
+SMOKE_MARK = f"# The sample's requests ({SAMPLE_MARK} them):\n"
+NAME = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Where the names are written, each once.
+APP_LINE = re.compile(r"^ARG APP=(\S+)$", re.M)
+IMAGE_LINE = re.compile(r"^IMAGE \?= (\S+)$", re.M)
+
+
+@dataclass
+class Plan:
+    """Paths to delete and files to rewrite, relative to the project's root."""
+
+    delete: list[str] = field(default_factory=list)
+    write: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.delete or self.write)
+
+
+def app_of(root: Path) -> str:
+    """The package the Dockerfile serves (`ARG APP=`)."""
+    found = APP_LINE.search((root / "Dockerfile").read_text())
+    if not found:
+        raise PipelineError("Dockerfile: no `ARG APP=<package>` line: restore it from the template")
+    return found.group(1)
+
+
+def check(root: Path, name: str, app: str) -> None:
+    if not NAME.fullmatch(name):
+        raise PipelineError(f"NAME={name!r} is not an image name: lowercase letters, digits and "
+                            "separators (. _ -), e.g. NAME=blog")
+    if not PACKAGE.fullmatch(app) or not (root / app / "__init__.py").is_file():
+        raise PipelineError(f"APP={app!r}: no package {app}/ (a folder with __init__.py) here: "
+                            "add your app's package, commit it, then run make adopt again")
+    if app in {"server", "pipeline", "tests", "scripts", "template"}:
+        raise PipelineError(f"APP={app!r} is the template's own folder: rename your package")
+
+
+def sample_files(root: Path) -> list[str]:
+    """The sample's test files: those whose first line says make adopt removes them."""
+    tests = root / "tests"
+    found = [p for p in sorted(tests.glob("**/*.py")) if SAMPLE_MARK in first_line(p)]
+    return [str(p.relative_to(root)) for p in found]
+
+
+def first_line(path: Path) -> str:
+    with path.open() as f:
+        return f.readline()
+
+
+def plan(root: Path, name: str, app: str) -> Plan:
+    made = Plan(delete=[p for p in TEMPLATE if (root / p).exists()])
+    if app != SAMPLE:
+        made.delete += [SAMPLE] if (root / SAMPLE).exists() else []
+        made.delete += sample_files(root)
+        smoke = root / "smoke.txt"
+        if smoke.exists():
+            text = smoke.read_text()
+            kept = text.split(SMOKE_MARK, 1)[0]
+            if kept != text:
+                made.write["smoke.txt"] = kept
+    old = app_of(root)
+    if old != app:
+        dockerfile = (root / "Dockerfile").read_text()
+        made.write["Dockerfile"] = APP_LINE.sub(f"ARG APP={app}", dockerfile, count=1)
+        ignore = (root / ".dockerignore").read_text()
+        if f"!{old}/\n" not in ignore:
+            raise PipelineError(f".dockerignore: no `!{old}/` line for the Dockerfile's APP: "
+                                "restore it from the template")
+        made.write[".dockerignore"] = ignore.replace(f"!{old}/\n", f"!{app}/\n", 1)
+    makefile = (root / "Makefile").read_text()
+    image = IMAGE_LINE.search(makefile)
+    if not image:
+        raise PipelineError("Makefile: no `IMAGE ?= <name>` line: restore it from the template")
+    if image.group(1) != name:
+        made.write["Makefile"] = IMAGE_LINE.sub(f"IMAGE ?= {name}", makefile, count=1)
+    return made
+
+
+def apply(root: Path, made: Plan) -> None:
+    for path in made.delete:
+        target = root / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    for path, text in made.write.items():
+        (root / path).write_text(text)
+
+
+def main(name: str, app: str, root: Path = Path(".")) -> list[str]:
+    """What was done, one line each; nothing when already adopted with these names."""
+    check(root, name, app)
+    made = plan(root, name, app)
+    if not made:
+        return []
+    if git("-C", str(root), "status", "--porcelain"):
+        raise PipelineError("the work tree has changes: commit them first, so what make adopt "
+                            "does is one reviewable change")
+    apply(root, made)
+    return [f"removed {path}" for path in made.delete] + [f"wrote {path}" for path in made.write]

@@ -1,0 +1,113 @@
+"""The real server: gunicorn with the template's config file serving an app of these tests, on a
+free loopback port."""
+
+import json
+import os
+import runpy
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+CONFIG = ROOT / "server/gunicorn.conf.py"
+GUNICORN = [sys.executable, "-m", "gunicorn", "--config", str(CONFIG)]
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def start(apps):
+    def start(**env):
+        return subprocess.Popen(
+            GUNICORN, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONPATH": str(apps), "WEB_CONCURRENCY": "1", "APP": "xshop",
+                 **env})
+    return start
+
+
+def test_serves_the_app_and_stops_cleanly(start):
+    port = free_port()
+    process = start(PORT=str(port), SHOP_NAME="Gunicorn", APP_VERSION="9.9.9")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                fetch(base + "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert fetch(base + "/") == "xshop Gunicorn"
+        assert json.loads(fetch(base + "/healthz")) == {"status": "ok"}
+        assert json.loads(fetch(base + "/version"))["version"] == "9.9.9"
+        # The image's health check, as Docker runs it (python -m server.probe).
+        healthy = subprocess.run([sys.executable, "-m", "server.probe"], cwd=ROOT,
+                                 env={**os.environ, "PORT": str(port)})
+        assert healthy.returncode == 0
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0  # a graceful stop exits 0
+        process.stdout.close()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PORT": "abc"}, "config error: PORT='abc' is not an integer; expected 1..65535"),
+        ({"WEB_CONCURRENCY": "0"},
+         "config error: WEB_CONCURRENCY=0 is out of range; expected 1..64"),
+        ({"APP": "no_such_app"},
+         "config error: APP='no_such_app': no package or module 'no_such_app' to serve"),
+        ({"APP": ""}, "config error: APP is not set; expected a package, module or "
+                      "module:callable"),
+    ],
+)
+def test_bad_config_stops_with_one_line(start, env, message):
+    process = start(**env)
+    output, _ = process.communicate(timeout=20)
+    assert process.returncode != 0
+    assert output.strip().splitlines() == [message]
+
+
+def test_the_probe_fails_when_nothing_answers(monkeypatch, capsys):
+    from server import probe
+
+    port = free_port()
+    monkeypatch.setenv("PORT", str(port))
+    assert probe.main() == 1
+    assert capsys.readouterr().err.startswith(f"http://127.0.0.1:{port}/healthz: <urlopen error")
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("APP", "server")
+    monkeypatch.setenv("PORT", "8081")
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    config = runpy.run_path(str(CONFIG))
+    assert (config["bind"], config["workers"]) == ("0.0.0.0:8081", 3)
+    assert config["graceful_timeout"] < 10  # docker stop's default grace period
+    assert config["worker_tmp_dir"] == "/dev/shm"
+
+
+def test_bad_settings_exit_before_any_worker(monkeypatch, capsys):
+    monkeypatch.setenv("APP", "server")
+    monkeypatch.setenv("PORT", "abc")
+    with pytest.raises(SystemExit) as exit:
+        runpy.run_path(str(CONFIG))
+    assert exit.value.code == 2
+    assert capsys.readouterr().err == (
+        "config error: PORT='abc' is not an integer; expected 1..65535\n"
+    )

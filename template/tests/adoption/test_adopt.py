@@ -1,0 +1,91 @@
+"""make adopt, on copies of this repository: what goes, what is written, what is refused."""
+
+import subprocess
+
+import pytest
+
+from template.tests.adoption.conftest import drop_in_the_blog
+
+TEMPLATE_ONLY = ["template", ".ci", ".github/workflows/adopt.yml"]
+
+
+def adopt(project, *args):
+    return subprocess.run(["make", "--no-print-directory", "adopt", *args], cwd=project.path,
+                          capture_output=True, text=True)
+
+
+def tree(project):
+    """Every file but git's own and Python's bytecode (ignored, and written by running make)."""
+    return {p.relative_to(project.path).as_posix(): p.read_bytes()
+            for p in project.path.rglob("*")
+            if p.is_file() and not {".git", "__pycache__"} & set(p.parts)}
+
+
+def test_adopting_the_sample_removes_only_what_proves_the_template(template):
+    done = adopt(template, "NAME=shop")
+    assert done.returncode == 0, done.stderr
+    for path in TEMPLATE_ONLY:
+        assert not (template.path / path).exists(), path
+        assert f"removed {path}" in done.stdout
+    assert "IMAGE ?= shop\n" in (template.path / "Makefile").read_text()
+    assert (template.path / "app/greeting.py").exists()  # the sample stays: APP is still app
+    assert "/ Hello World!" in (template.path / "smoke.txt").read_text()
+    assert "\nNext:\n" in done.stdout and "make lock" in done.stdout
+    # Nothing of the template's own is left for the project's tools to trip on.
+    assert subprocess.run(["make", "-n", "test", "lint", "pipeline"], cwd=template.path,
+                          capture_output=True).returncode == 0
+    template.commit("adopted")
+    before = tree(template)
+    again = adopt(template, "NAME=shop")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "adopted already as shop, serving app: nothing to change"
+    assert tree(template) == before
+
+
+def test_adopting_another_app_removes_the_sample_and_names_the_package(template):
+    drop_in_the_blog(template)
+    (template.path / "tests/conftest.py").write_text("# the blog's own conftest\n")
+    template.commit("the blog's conftest replaces the sample's")
+    done = adopt(template, "NAME=blog", "APP=blog")
+    assert done.returncode == 0, done.stderr
+    assert not (template.path / "app").exists()
+    tests = sorted(p.name for p in (template.path / "tests").iterdir())
+    assert tests == ["conftest.py", "test_blog.py"]  # the sample's went, the blog's stayed
+    assert (template.path / "tests/conftest.py").read_text() == "# the blog's own conftest\n"
+    dockerfile = (template.path / "Dockerfile").read_text()
+    assert "\nARG APP=blog\n" in dockerfile and "ARG APP=app" not in dockerfile
+    ignored = (template.path / ".dockerignore").read_text().splitlines()
+    assert "!blog/" in ignored and "!app/" not in ignored
+    smoke = (template.path / "smoke.txt").read_text()
+    assert "Hello World" not in smoke and "/nope" not in smoke and smoke.startswith("# What")
+    template.commit("adopted")
+    assert adopt(template, "NAME=blog", "APP=blog").stdout.startswith("adopted already")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["NAME=blog", "APP=blogg"], "error: APP='blogg': no package blogg/ (a folder with "
+                                 "__init__.py) here: add your app's package, commit it, then run "
+                                 "make adopt again"),
+    (["NAME=My Blog"], "error: NAME='My Blog' is not an image name: lowercase letters, digits "
+                       "and separators (. _ -), e.g. NAME=blog"),
+    (["NAME=blog", "APP=server"], "error: APP='server' is the template's own folder: rename "
+                                  "your package"),
+])
+def test_a_wrong_name_is_one_line_and_changes_nothing(template, args, message):
+    (template.path / "server/__init__.py").touch()
+    before = tree(template)
+    done = adopt(template, *args)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[0] == message
+    assert tree(template) == before
+
+
+def test_a_tree_with_changes_is_refused(template):
+    (template.path / "notes.txt").write_text("not committed\n")
+    before = tree(template)
+    done = adopt(template, "NAME=shop")
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[0] == (
+        "error: the work tree has changes: commit them first, so what make adopt does is one "
+        "reviewable change")
+    assert tree(template) == before
