@@ -149,9 +149,9 @@ def cmd_ci_settings(args: argparse.Namespace) -> None:
 
 
 def cmd_adopt(args: argparse.Namespace) -> None:
-    from pipeline import adopt
+    from pipeline import adopt, base
 
-    app = args.app or adopt.app_of(Path("."))
+    app = args.app or base.app(Path("Dockerfile"))
     done = adopt.main(args.name, app)
     if not done:
         print(f"adopted already as {args.name}, serving {app}: nothing to change")

@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import PipelineError
+from pipeline import PipelineError, base
 from pipeline.gitref import git
 
 # What only proves the template: its own tests, benchmark and CI machine, its CI entry point, the
@@ -24,7 +24,6 @@ SMOKE_MARK = f"# The sample's requests ({SAMPLE_MARK} them):\n"
 NAME = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Where the names are written, each once.
-APP_LINE = re.compile(r"^ARG APP=(\S+)$", re.M)
 IMAGE_LINE = re.compile(r"^IMAGE \?= (\S+)$", re.M)
 
 
@@ -37,14 +36,6 @@ class Plan:
 
     def __bool__(self) -> bool:
         return bool(self.delete or self.write)
-
-
-def app_of(root: Path) -> str:
-    """The package the Dockerfile serves (`ARG APP=`)."""
-    found = APP_LINE.search((root / "Dockerfile").read_text())
-    if not found:
-        raise PipelineError("Dockerfile: no `ARG APP=<package>` line: restore it from the template")
-    return found.group(1)
 
 
 def check(root: Path, name: str, app: str) -> None:
@@ -81,10 +72,10 @@ def plan(root: Path, name: str, app: str) -> Plan:
             kept = text.split(SMOKE_MARK, 1)[0]
             if kept != text:
                 made.write["smoke.txt"] = kept
-    old = app_of(root)
+    old = base.app(root / "Dockerfile")
     if old != app:
         dockerfile = (root / "Dockerfile").read_text()
-        made.write["Dockerfile"] = APP_LINE.sub(f"ARG APP={app}", dockerfile, count=1)
+        made.write["Dockerfile"] = base.APP.sub(f"ARG APP={app}", dockerfile, count=1)
         ignore = (root / ".dockerignore").read_text()
         if f"!{old}/\n" not in ignore:
             raise PipelineError(f".dockerignore: no `!{old}/` line for the Dockerfile's APP: "

@@ -21,6 +21,8 @@ FROM = re.compile(rf"^FROM\s+(?P<ref>[^\s$]+)\s+AS\s+{STAGE}\s*$", re.I | re.M)
 # name:tag@sha256:digest; the tag's leading version is the Python the image runs.
 REF = re.compile(r"^(?P<name>[^:@\s]+):(?P<tag>[\w][\w.-]*)@sha256:[0-9a-f]{64}$")
 VERSION = re.compile(r"^(?P<version>\d+\.\d+)(?:[.-]|$)")
+# The app's package, named once: the image copies it and the server serves it.
+APP = re.compile(r"^ARG APP=(?P<app>\S+)$", re.M)
 
 
 def ref(dockerfile: Path = DOCKERFILE) -> str:
@@ -33,6 +35,15 @@ def ref(dockerfile: Path = DOCKERFILE) -> str:
         raise PipelineError(f"{dockerfile.name}: the {STAGE} image {found[0]!r} is not "
                             "IMAGE:TAG@sha256:DIGEST (Dependabot bumps a literal, pinned FROM)")
     return str(found[0])
+
+
+def app(dockerfile: Path = DOCKERFILE) -> str:
+    """The package the image serves (`ARG APP=`)."""
+    found = APP.search(dockerfile.read_text())
+    if not found:
+        raise PipelineError(f"{dockerfile.name}: no `ARG APP=<package>` line: restore it from "
+                            "the template")
+    return found["app"]
 
 
 def python_version(reference: str) -> str:

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import PipelineError, docker, gitref, registry, run, tags
+from pipeline import PipelineError, base, docker, gitref, registry, run, tags
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,20 @@ def execute(spec: Build) -> run.Platform:
     return run.Platform(spec.platform, pushed, config, digest)
 
 
+def check_context(dockerfile: Path = base.DOCKERFILE) -> str:
+    """The app's package must reach the build: .dockerignore is an allowlist."""
+    app = base.app(dockerfile)
+    ignore = dockerfile.parent / ".dockerignore"
+    rules = gitref.ignores(ignore.read_text() if ignore.is_file() else "")
+    if not gitref.in_context(f"{app}/__init__.py", rules):
+        raise PipelineError(f"the Dockerfile serves {app} (ARG APP) but .dockerignore leaves "
+                            f"{app}/ out: add `!{app}/` to it")
+    return app
+
+
 def main(image: str, platform: str, push: bool, artifacts: Path, cache_from: str, cache_to: str,
          extra: list[str]) -> run.Run:
+    check_context()
     record = settings(image, os.environ.get("REF", ""), os.environ.get("SHA", ""))
     path = artifacts / "run.json"
     try:

@@ -1,2 +1,16 @@
 # The registry and Trivy DB fixtures, shared by the pipeline's and the workflows' runs.
 from template.tests.support.registry import registry, trivy_cache, trivy_db  # noqa: F401
+
+
+# The template's own kinds of test (the Makefile's and check.sh's -m expressions name them).
+MARKERS = [
+    "container: needs a Docker engine (builds and runs the image)",
+    "registry: needs a local OCI registry (started by the tests)",
+    "engine: installs or simulates Docker Engine 28 (scripts/engine.sh; root, Debian containers)",
+    "mutation: runs a workflow scenario on a broken copy (make mutations; minutes each)",
+]
+
+
+def pytest_configure(config):
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)

@@ -86,3 +86,18 @@ def test_base_args_prints_one_argument_per_line(capsys, monkeypatch):
     monkeypatch.setenv("PYTHON_IMAGE", "a b")
     assert main(["base-args"]) == 1
     assert "error: PYTHON_IMAGE='a b'" in capsys.readouterr().err
+
+
+def test_the_app_is_named_once_in_the_dockerfile(tmp_path):
+    from pipeline import build
+
+    assert base.app() == "app" and build.check_context() == "app"
+    (tmp_path / "Dockerfile").write_text("ARG APP=blog\nFROM x AS base\n")
+    (tmp_path / ".dockerignore").write_text("*\n!app/\n")
+    with pytest.raises(PipelineError) as error:
+        build.check_context(tmp_path / "Dockerfile")
+    assert str(error.value) == ("the Dockerfile serves blog (ARG APP) but .dockerignore leaves "
+                                "blog/ out: add `!blog/` to it")
+    (tmp_path / "Dockerfile").write_text("FROM x AS base\n")
+    with pytest.raises(PipelineError, match=r"^Dockerfile: no `ARG APP=<package>` line"):
+        base.app(tmp_path / "Dockerfile")
