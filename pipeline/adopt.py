@@ -21,6 +21,9 @@ SAMPLE = "app"
 # holds the sample's requests.
 SAMPLE_MARK = "make adopt removes"
 SMOKE_MARK = f"# The sample's requests ({SAMPLE_MARK} them):\n"
+# The README's parts about the template itself: blocks, and lines that end with a marker.
+README_BLOCK = re.compile(r"^ *<!-- template:start -->\n.*?^ *<!-- template:end -->\n", re.S | re.M)
+README_LINE = re.compile(r"^.*<!-- template -->\n", re.M)
 NAME = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Where the names are written, each once.
@@ -61,6 +64,15 @@ def first_line(path: Path) -> str:
         return f.readline()
 
 
+def readme(text: str, name: str) -> str:
+    """The README without its template parts, headed with the project's name (the template's
+    title is in its first block)."""
+    kept = README_LINE.sub("", README_BLOCK.sub("", text))
+    if kept == text:
+        return text
+    return f"# {name}\n\n" + kept.lstrip("\n")
+
+
 def plan(root: Path, name: str, app: str) -> Plan:
     made = Plan(delete=[p for p in TEMPLATE if (root / p).exists()])
     if app != SAMPLE:
@@ -81,6 +93,10 @@ def plan(root: Path, name: str, app: str) -> Plan:
             raise PipelineError(f".dockerignore: no `!{old}/` line for the Dockerfile's APP: "
                                 "restore it from the template")
         made.write[".dockerignore"] = ignore.replace(f"!{old}/\n", f"!{app}/\n", 1)
+    if (root / "README.md").exists():
+        text = (root / "README.md").read_text()
+        if readme(text, name) != text:
+            made.write["README.md"] = readme(text, name)
     makefile = (root / "Makefile").read_text()
     image = IMAGE_LINE.search(makefile)
     if not image:

@@ -31,6 +31,10 @@ def test_adopting_the_sample_removes_only_what_proves_the_template(template):
     assert (template.path / "app/greeting.py").exists()  # the sample stays: APP is still app
     assert "/ Hello World!" in (template.path / "smoke.txt").read_text()
     assert "\nNext:\n" in done.stdout and "make lock" in done.stdout
+    readme = (template.path / "README.md").read_text()
+    assert readme.startswith("# shop\n\n## Quick start\n") and "<!-- template" not in readme
+    assert "## Benchmarks" not in readme and "make engine" not in readme
+    assert "## Adopting the template" in readme and "## The pipeline" in readme
     # Nothing of the template's own is left for the project's tools to trip on.
     assert subprocess.run(["make", "-n", "test", "lint", "pipeline"], cwd=template.path,
                           capture_output=True).returncode == 0
