@@ -93,3 +93,17 @@ def test_a_tree_with_changes_is_refused(template):
         "error: the work tree has changes: commit them first, so what make adopt does is one "
         "reviewable change")
     assert tree(template) == before
+
+
+def test_adopt_in_process_names_what_it_did_and_then_nothing(template):
+    """The same decisions without make, where coverage sees them."""
+    from pipeline import PipelineError, adopt
+
+    drop_in_the_blog(template)
+    with pytest.raises(PipelineError, match=r"^APP='blogg': no package blogg/"):
+        adopt.main("blog", "blogg", template.path)
+    done = adopt.main("blog", "blog", template.path)
+    assert "removed template" in done and "removed app" in done and "wrote Dockerfile" in done
+    assert "wrote README.md" in done and "wrote .dockerignore" in done
+    template.commit("adopted")
+    assert adopt.main("blog", "blog", template.path) == []
