@@ -57,8 +57,9 @@ unit: $(VENV)/.installed ## Unit tests with coverage (no Docker needed)
 
 # Coverage of the app and the server (pyproject.toml); template.mk measures the pipeline's tools too.
 COVERAGE = --cov --cov-report=term
+SELECT =
 test: $(VENV)/.installed ## Every test: the app's and the server's (and the template's own: containers, registry, act)
-	$(BIN)/pytest -m "not mutation" $(COVERAGE)
+	$(BIN)/pytest $(SELECT) $(COVERAGE)
 
 check: $(VENV)/.installed ## Stage 1: fresh locks, lint, unit tests
 	scripts/check.sh

@@ -2,10 +2,8 @@
 from template.tests.support.registry import registry, trivy_cache, trivy_db  # noqa: F401
 
 
-# The template's own kinds of test (the Makefile's and check.sh's -m expressions name them).
+# The template's own kinds of test (template.mk's -m expressions name them).
 MARKERS = [
-    "container: needs a Docker engine (builds and runs the image)",
-    "registry: needs a local OCI registry (started by the tests)",
     "engine: installs or simulates Docker Engine 28 (scripts/engine.sh; root, Debian containers)",
     "mutation: runs a workflow scenario on a broken copy (make mutations; minutes each)",
 ]

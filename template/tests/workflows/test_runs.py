@@ -58,11 +58,12 @@ def test_the_first_push_of_a_repository_made_from_the_template_adopts_it(shop, i
     ok(result, "adopt")
     assert shop.git("log", "--format=%s", f"{first}..") == (
         "Adopt the template: remove what only proves it, name the image")
-    assert shop.git("diff", "--name-only", "--diff-filter=M", first).split() == ["Makefile"]
+    assert shop.git("diff", "--name-only", "--diff-filter=M", first).split() == ["Makefile", "README.md"]
     removed = shop.git("diff", "--name-only", "--diff-filter=D", first).splitlines()
     assert {path.split("/")[0] for path in removed} == {"template", ".ci", ".github"}
     assert [p for p in removed if p.startswith(".github/")] == [".github/workflows/adopt.yml"]
     assert f"IMAGE ?= {repository['name']}\n" in (shop.path / "Makefile").read_text()
+    assert (shop.path / "README.md").read_text().startswith(f"# {repository['name']}\n")
 
 
 @pytest.mark.parametrize("fork", [False, True], ids=["same-repository", "fork"])
