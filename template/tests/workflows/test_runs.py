@@ -58,7 +58,8 @@ def test_the_first_push_of_a_repository_made_from_the_template_adopts_it(shop, i
     ok(result, "adopt")
     assert shop.git("log", "--format=%s", f"{first}..") == (
         "Adopt the template: remove what only proves it, name the image")
-    assert shop.git("diff", "--name-only", "--diff-filter=M", first).split() == ["Makefile", "README.md"]
+    changed = shop.git("diff", "--name-only", "--diff-filter=M", first).split()
+    assert changed == ["Makefile", "README.md"]
     removed = shop.git("diff", "--name-only", "--diff-filter=D", first).splitlines()
     assert {path.split("/")[0] for path in removed} == {"template", ".ci", ".github"}
     assert [p for p in removed if p.startswith(".github/")] == [".github/workflows/adopt.yml"]
