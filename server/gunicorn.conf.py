@@ -1,9 +1,13 @@
 """gunicorn settings, from the same validated environment the server reads."""
 
+import socket
 import sys
+from typing import Any
+
+from gunicorn.sock import TCPSocket, UnixSocket  # type: ignore[import-untyped]
 
 from server.app import check
-from server.settings import ConfigError, Settings
+from server.settings import ConfigError, Settings, socket_path
 
 try:
     settings = Settings.from_env()
@@ -14,7 +18,10 @@ except ConfigError as error:
     sys.exit(2)
 
 wsgi_app = "server.wsgi:app"
-bind = f"0.0.0.0:{settings.port}"
+bind = [f"0.0.0.0:{settings.port}", f"unix:{socket_path(settings.port)}"]
+# The app is loaded before anything listens: a release that cannot load never takes a request.
+# (--reload needs each worker to load it.)
+preload_app = "--reload" not in sys.argv
 # Never derived from the host's CPU count: a container sees the host's cores, not its limit.
 workers = settings.web_concurrency
 # /tmp may be a small tmpfs or read-only; heartbeat files belong in memory.
@@ -26,3 +33,22 @@ graceful_timeout = 8
 timeout = 30
 # Docker, not gunicornc, manages the process, and the image has no writable home for the socket.
 control_socket_disable = True
+
+
+def on_starting(server: Any) -> None:  # gunicorn's Arbiter
+    """The listeners of `bind`, the port's shared (SO_REUSEPORT) though gunicorn's reuse_port
+    would bind it in each worker instead: where the tasks of a service share a host's network
+    (deploy/stack.yaml), they all listen on it, the kernel spreads connections over them, and a
+    stopping one hands its queue on (net.ipv4.tcp_migrate_req)."""
+    shared = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    shared.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    shared.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        shared.bind(("0.0.0.0", settings.port))
+    except OSError as error:
+        print(f"error: cannot listen on port {settings.port}: {error.strerror}", file=sys.stderr)
+        sys.exit(1)
+    server.LISTENERS = [
+        TCPSocket(("0.0.0.0", settings.port), server.cfg, server.log, fd=shared.detach()),
+        UnixSocket(socket_path(settings.port), server.cfg, server.log),
+    ]

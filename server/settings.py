@@ -9,6 +9,12 @@ HEALTH_PATH = "/healthz"
 VERSION_PATH = "/version"
 
 
+def socket_path(port: int) -> str:
+    """The server's own unix socket: /dev/shm is writable and private in every container, so a
+    health check reaches its own server even where tasks share a host's network and port."""
+    return f"/dev/shm/server-{port}.sock"
+
+
 class ConfigError(ValueError):
     """A bad environment value: the message names the variable and what it expects."""
 

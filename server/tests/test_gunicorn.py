@@ -32,9 +32,9 @@ def free_port():
 
 @pytest.fixture
 def start(apps):
-    def start(**env):
+    def start(stdout=subprocess.PIPE, **env):
         return subprocess.Popen(
-            GUNICORN, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            GUNICORN, cwd=ROOT, stdout=stdout, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONPATH": str(apps), "WEB_CONCURRENCY": "1", "APP": "xshop",
                  **env})
     return start
@@ -83,13 +83,45 @@ def test_bad_config_stops_with_one_line(start, env, message):
     assert output.strip().splitlines() == [message]
 
 
+def wait_until_serving(url):
+    for _ in range(100):
+        try:
+            return fetch(url)
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_two_servers_share_the_port_and_the_one_that_stays_takes_every_request(start):
+    """What a rolling update on a host's network relies on: the new server listens beside the old
+    one, and once the old one stops, the port is the new one's alone."""
+    port = free_port()
+    # Their access logs are not read: a full pipe would stall them.
+    old = start(subprocess.DEVNULL, PORT=str(port), SHOP_NAME="Old")
+    wait_until_serving(f"http://127.0.0.1:{port}/")
+    new = start(subprocess.DEVNULL, PORT=str(port), SHOP_NAME="New")
+    try:
+        seen, deadline = set(), time.monotonic() + 20
+        while len(seen) < 2 and new.poll() is None and time.monotonic() < deadline:
+            seen.add(fetch(f"http://127.0.0.1:{port}/"))
+        assert seen == {"xshop Old", "xshop New"}
+        old.send_signal(signal.SIGTERM)
+        assert old.wait(timeout=15) == 0
+        assert {fetch(f"http://127.0.0.1:{port}/") for _ in range(50)} == {"xshop New"}
+    finally:
+        for process in (old, new):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=15)
+
+
 def test_the_probe_fails_when_nothing_answers(monkeypatch, capsys):
     from server import probe
 
     port = free_port()
     monkeypatch.setenv("PORT", str(port))
     assert probe.main() == 1
-    assert capsys.readouterr().err.startswith(f"http://127.0.0.1:{port}/healthz: <urlopen error")
+    assert capsys.readouterr().err.startswith(f"/dev/shm/server-{port}.sock: [Errno 2]")
 
 
 def test_settings_come_from_the_environment(monkeypatch):
@@ -97,7 +129,8 @@ def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("PORT", "8081")
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     config = runpy.run_path(str(CONFIG))
-    assert (config["bind"], config["workers"]) == ("0.0.0.0:8081", 3)
+    assert config["bind"] == ["0.0.0.0:8081", "unix:/dev/shm/server-8081.sock"]
+    assert (config["workers"], config["preload_app"]) == (3, True)
     assert config["graceful_timeout"] < 10  # docker stop's default grace period
     assert config["worker_tmp_dir"] == "/dev/shm"
 
