@@ -83,6 +83,9 @@ pipeline: $(VENV)/.installed ## Every stage, as CI runs them, against REGISTRY (
 	@$(MAKE) --no-print-directory registry-default
 	@scripts/pipeline.sh
 
+deploy: $(VENV)/.installed ## Stage 7: run a published digest on Docker Swarm: ENV=staging|production [REF=<repo>@sha256:...] [VERSION=X.Y.Z]
+	@ENV="$(ENV)" REF="$(REF)" VERSION="$(VERSION)" scripts/deploy.sh
+
 verify: $(VENV)/.installed ## Check the signatures of REF=<registry>/<repo>:<tag> or @<digest>
 	@scripts/verify.sh "$(REF)"
 
@@ -108,7 +111,7 @@ clean: ## Remove the venv, caches and artifacts
 	rm -rf $(VENV) $(ARTIFACTS) .cache .coverage .pytest_cache
 
 .PHONY: adopt help venv lock lock-check lint unit test check build smoke scan publish sign pipeline \
-	verify registry registry-stop registry-default dev act clean
+	verify deploy registry registry-stop registry-default dev act clean
 
 # What proves this template (its own CI machine, the benchmark, the workflow mutations): make adopt
 # deletes template/, and these targets with it.

@@ -166,6 +166,13 @@ Next:
   4. git add -A && git commit -m "Adopt the template" && git push""")
 
 
+def cmd_deploy_target(args: argparse.Namespace) -> None:
+    """The digest to deploy, once it is the one the environment's tag names."""
+    from pipeline import deploy
+
+    print(deploy.main(args.env, args.ref, args.version, Path(args.artifacts)).ref)
+
+
 def cmd_smoke(args: argparse.Namespace) -> None:
     from pipeline import smoke
 
@@ -217,6 +224,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", required=True, help="the image's name, e.g. blog")
     p.add_argument("--app", default="", help="your app's package (default: the Dockerfile's)")
     p.set_defaults(func=cmd_adopt)
+
+    p = sub.add_parser("deploy-target", help="the digest an environment may run, or a refusal")
+    p.add_argument("--env", required=True, help="staging or production")
+    p.add_argument("--ref", default="", help="<registry>/<repo>@sha256:... (default: published)")
+    p.add_argument("--version", default="", help="production: the release tag naming REF")
+    p.add_argument("--artifacts", default="artifacts")
+    p.set_defaults(func=cmd_deploy_target)
 
     p = sub.add_parser("smoke", help="ask a running image the template's and smoke.txt's requests")
     p.add_argument("url", help="where the image answers, e.g. http://127.0.0.1:32768")
