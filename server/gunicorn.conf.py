@@ -46,6 +46,7 @@ def on_starting(server: Any) -> None:  # gunicorn's Arbiter
     try:
         shared.bind(("0.0.0.0", settings.port))
     except OSError as error:
+        shared.close()
         print(f"error: cannot listen on port {settings.port}: {error.strerror}", file=sys.stderr)
         sys.exit(1)
     server.LISTENERS = [

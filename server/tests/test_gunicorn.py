@@ -8,7 +8,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import types
 import urllib.request
 from pathlib import Path
 
@@ -40,7 +42,7 @@ def start(apps):
     return start
 
 
-def test_serves_the_app_and_stops_cleanly(start):
+def test_serves_the_app_and_stops_cleanly(start, monkeypatch):
     port = free_port()
     process = start(PORT=str(port), SHOP_NAME="Gunicorn", APP_VERSION="9.9.9")
     base = f"http://127.0.0.1:{port}"
@@ -54,10 +56,11 @@ def test_serves_the_app_and_stops_cleanly(start):
         assert fetch(base + "/") == "xshop Gunicorn"
         assert json.loads(fetch(base + "/healthz")) == {"status": "ok"}
         assert json.loads(fetch(base + "/version"))["version"] == "9.9.9"
-        # The image's health check, as Docker runs it (python -m server.probe).
-        healthy = subprocess.run([sys.executable, "-m", "server.probe"], cwd=ROOT,
-                                 env={**os.environ, "PORT": str(port)})
-        assert healthy.returncode == 0
+        # The image's health check (python -m server.probe), on the server's own socket.
+        from server import probe
+
+        monkeypatch.setenv("PORT", str(port))
+        assert probe.main() == 0
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0  # a graceful stop exits 0
@@ -122,6 +125,69 @@ def test_the_probe_fails_when_nothing_answers(monkeypatch, capsys):
     monkeypatch.setenv("PORT", str(port))
     assert probe.main() == 1
     assert capsys.readouterr().err.startswith(f"/dev/shm/server-{port}.sock: [Errno 2]")
+
+
+def test_the_probe_fails_on_an_answer_other_than_200(monkeypatch, capsys, tmp_path):
+    from server import probe
+
+    path = tmp_path / "server.sock"
+    monkeypatch.setattr(probe, "socket_path", lambda port: str(path))
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        listener.listen()
+        # An answer queued before the probe asks: the server's whole reply, whatever the request.
+        reply = threading.Thread(target=lambda: answer(listener, b"HTTP/1.1 503 Busy\r\n"
+                                                       b"Content-Length: 0\r\n\r\n"))
+        reply.start()
+        assert probe.main() == 1
+        reply.join(timeout=5)
+    assert capsys.readouterr().err == f"{path}: /healthz answered 503\n"
+
+
+def answer(listener, response):
+    connection, _ = listener.accept()
+    with connection:
+        connection.recv(65536)
+        connection.sendall(response)
+
+
+def listeners(port):
+    """gunicorn.conf.py's on_starting, in process, with gunicorn's own config and logger."""
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    config = runpy.run_path(str(CONFIG))
+    server = types.SimpleNamespace(cfg=Config(), log=Logger(Config()))
+    config["on_starting"](server)
+    return server.LISTENERS
+
+
+def test_the_port_is_shared_and_the_unix_socket_is_the_servers_own(monkeypatch):
+    port = free_port()
+    monkeypatch.setenv("APP", "server")
+    monkeypatch.setenv("PORT", str(port))
+    tcp, unix = listeners(port)
+    try:
+        assert tcp.sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) == 1
+        assert tcp.sock.getsockname() == ("0.0.0.0", port)
+        assert unix.sock.getsockname() == f"/dev/shm/server-{port}.sock"
+    finally:
+        for listener in (tcp, unix):
+            listener.close()
+
+
+def test_a_port_held_without_sharing_stops_the_server_with_one_line(monkeypatch, capsys):
+    port = free_port()
+    monkeypatch.setenv("APP", "server")
+    monkeypatch.setenv("PORT", str(port))
+    with socket.socket() as holder:
+        holder.bind(("0.0.0.0", port))
+        holder.listen()
+        with pytest.raises(SystemExit) as exit:
+            listeners(port)
+    assert exit.value.code == 1
+    assert capsys.readouterr().err == (
+        f"error: cannot listen on port {port}: Address already in use\n")
 
 
 def test_settings_come_from_the_environment(monkeypatch):

@@ -1,5 +1,7 @@
-# The registry and Trivy DB fixtures, shared by the pipeline's and the workflows' runs.
+# The registry, Trivy DB and swarm fixtures, shared by the pipeline's, the workflows' and the
+# deploy's runs.
 from template.tests.support.registry import registry, trivy_cache, trivy_db  # noqa: F401
+from template.tests.support.swarm import swarm  # noqa: F401
 
 
 # The template's own kinds of test (template.mk's -m expressions name them).

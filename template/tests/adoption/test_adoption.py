@@ -1,7 +1,8 @@
 """Someone else's app through the template: the blog (its own package, an application factory,
 SQLite in Flask's instance folder, its own tests, no health path of its own) is dropped into a
 copy of this repository, `make adopt` runs, and nothing else is edited. Then the whole pipeline
-and the tests the project keeps pass, and the published image serves the blog."""
+and the tests the project keeps pass, the published image serves the blog, and the deploy stage
+runs it on a swarm."""
 
 import json
 import os
@@ -14,12 +15,13 @@ import pytest
 from template.tests.adoption.conftest import drop_in_the_blog
 from template.tests.docker import Container, docker
 from template.tests.pipeline.conftest import tmp_path_factory_key
+from template.tests.support.registry import free_port
 
 pytestmark = [pytest.mark.container, pytest.mark.registry]
 
 
 def test_an_adopted_flask_app_passes_the_pipeline_and_its_own_tests(
-        template, registry, trivy_db, trivy_cache, request):
+        template, registry, trivy_db, trivy_cache, swarm, request):
     template.env = {**os.environ, "REGISTRY": registry.address,
                     "COSIGN_KEY": str(tmp_path_factory_key(request)),
                     "TRIVY_DB_REPOSITORY": trivy_db, "TRIVY_CACHE_DIR": str(trivy_cache)}
@@ -69,5 +71,19 @@ def test_an_adopted_flask_app_passes_the_pipeline_and_its_own_tests(
         assert labels["org.opencontainers.image.title"] == name
     finally:
         container.remove()
+
+    # The deploy stage keeps working for it: edge to staging on the swarm, the posts in the
+    # stack's instance volume.
+    port = free_port()
+    deployed = template.make("deploy", "ENV=staging", STACK=name, DEPLOY_PORT=str(port))
+    try:
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert deployed.stdout.startswith(f"deployed {registry.address}/{name}@sha256:")
+        posted = urllib.request.Request(f"http://127.0.0.1:{port}/posts",
+                                        data=b"title=Deployed", method="POST")
+        with urllib.request.urlopen(posted, timeout=10) as response:
+            assert b"Deployed" in response.read()
+    finally:
+        docker("stack", "rm", name, check=False)
     assert subprocess.run(["git", "status", "--porcelain"], cwd=template.path,
                           capture_output=True, text=True).stdout == ""

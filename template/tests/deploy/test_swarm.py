@@ -11,7 +11,6 @@ import subprocess
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -19,29 +18,13 @@ from pipeline.__main__ import main as cli
 from template.tests.docker import docker
 from template.tests.pipeline.conftest import copy_of_this_tree, tmp_path_factory_key
 from template.tests.support.registry import free_port
+from template.tests.support.swarm import MIGRATE
 
 pytestmark = [pytest.mark.container, pytest.mark.registry]
 
 # Allocates more than the stack's memory limit as it starts: smoke (no limit) passes, Swarm's
 # task is killed, as a release that only fails under production's limits would be.
 GREEDY = "\n_ballast = b\"\\1\" * (700 * 1024 * 1024)  # written, so resident\n"
-
-
-MIGRATE = Path("/proc/sys/net/ipv4/tcp_migrate_req")
-
-
-@pytest.fixture(scope="module")
-def swarm():
-    """A single-node swarm on this engine, its host set as deploy.sh asks."""
-    active = docker("info", "-f", "{{.Swarm.LocalNodeState}}").stdout.strip() == "active"
-    if not active:
-        docker("swarm", "init", "--advertise-addr", "127.0.0.1")
-    migrate = MIGRATE.read_text()
-    MIGRATE.write_text("1")
-    yield
-    MIGRATE.write_text(migrate)
-    if not active:
-        docker("swarm", "leave", "--force", check=False)
 
 
 @pytest.fixture(scope="module")
