@@ -10,7 +10,8 @@ Signing a release: keyless (Sigstore, the job's OIDC identity) writes the reposi
 and ref to Sigstore's public transparency log, so it is the default for public repositories only;
 a private one signs with its own key (the secret COSIGN_PRIVATE_KEY) unless the variable
 SIGNING=keyless opts in. A release that would have to sign with a missing key stops here,
-before anything is built or pushed.
+before anything is built or pushed; a push to main without one publishes `edge` unsigned
+(signing: none), and a deploy of it is refused.
 
 Standard library only: the settings job runs this with the runner's bare Python.
 """
@@ -53,7 +54,7 @@ class Settings:
     platforms: tuple[str, ...]
     sarif_upload: bool
     attest: bool
-    signing: str = "key"  # keyless or key
+    signing: str = "key"  # keyless, key, or none (no key, and not a release)
     trivy: str = ""  # vX.Y.Z
 
     def matrix(self) -> list[dict[str, str]]:
@@ -119,11 +120,13 @@ def signing(env: Mapping[str, str], public: bool) -> str:
     value = env.get(SIGNING, "").strip().lower() or ("keyless" if public else "key")
     if value not in SIGNINGS:
         raise PipelineError(f"repository variable {SIGNING}={value!r}: expected keyless or key")
-    if value == "key" and flag(env, "SIGN", False) and env.get("HAS_COSIGN_KEY") != "true":
-        raise PipelineError(
-            "a release of a private repository is signed with a key: add the secret "
-            "COSIGN_PRIVATE_KEY (and COSIGN_PASSWORD) from `cosign generate-key-pair`, or set "
-            f"the variable {SIGNING}=keyless to sign in Sigstore's public log")
+    if value == "key" and env.get("HAS_COSIGN_KEY") != "true":
+        if flag(env, "SIGN", False):
+            raise PipelineError(
+                "a release of a private repository is signed with a key: add the secret "
+                "COSIGN_PRIVATE_KEY (and COSIGN_PASSWORD) from `cosign generate-key-pair`, or "
+                f"set the variable {SIGNING}=keyless to sign in Sigstore's public log")
+        return "none"  # edge goes unsigned: the first push stays green, its deploy is refused
     return value
 
 

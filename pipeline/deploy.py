@@ -49,7 +49,7 @@ def target(env: str, ref: str, version: str, published: dict[str, object] | None
     if not found:
         raise PipelineError(f"REF={ref!r}: deploy by digest (<registry>/<repo>@sha256:...), "
                             "never by tag")
-    tag = TAGS[env] or version
+    tag = TAGS[env] or version.removeprefix("v")  # the git tag vX.Y.Z, or X.Y.Z
     if not tag and published and f"{published['image']}@{published['digest']}" == ref:
         tags = published.get("tags")
         tag = next((t for t in tags if release(t)), "") if isinstance(tags, list) else ""

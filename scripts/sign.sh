@@ -14,8 +14,14 @@ published=$ARTIFACTS/published.json
 read -r image digest < <("$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["image"], d["digest"])' "$published")
 ref=$image@$digest
 cosign_setup "$ref"
-# Keyless, the signer is this repository's workflows on GitHub's OIDC issuer.
-[ -n "${COSIGN_KEY:-}" ] || export COSIGN_IDENTITY="^${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:?keyless signing runs in GitHub Actions; set COSIGN_KEY elsewhere}/"
+[ -n "${COSIGN_KEY:-}" ] || : "${GITHUB_REPOSITORY:?keyless signing runs in GitHub Actions; set COSIGN_KEY elsewhere}"
+if [ -n "${COSIGN_KEY:-}" ] && [ ! -f "$COSIGN_KEY" ]; then
+  [ ! -f "${COSIGN_KEY%.key}.pub" ] || { echo "sign: ${COSIGN_KEY%.key}.pub has no private key $COSIGN_KEY beside it: sign where the key is" >&2; exit 1; }
+  mkdir -p "$(dirname "$COSIGN_KEY")"
+  cosign generate-key-pair --output-key-prefix "${COSIGN_KEY%.key}" >/dev/null 2>&1
+  chmod 600 "$COSIGN_KEY"
+  echo "sign: made a key pair ${COSIGN_KEY%.key}.{key,pub} (empty password; set COSIGN_PASSWORD for your own)" >&2
+fi
 if QUIET=1 "$here/verify.sh" "$ref" >/dev/null 2>&1; then
   echo "sign: $ref, its platform images and their attestations verify already"
   exit 0

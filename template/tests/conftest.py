@@ -1,6 +1,7 @@
-# The registry, Trivy DB and swarm fixtures, shared by the pipeline's, the workflows' and the
-# deploy's runs.
+# The registry, Trivy DB, swarm and SSH server fixtures, shared by the pipeline's, the
+# workflows' and the deploy's runs.
 from template.tests.support.registry import registry, trivy_cache, trivy_db  # noqa: F401
+from template.tests.support.sshd import sshd  # noqa: F401
 from template.tests.support.swarm import swarm  # noqa: F401
 
 

@@ -14,6 +14,7 @@ PUBLISHED = {"image": REPO, "digest": DIGEST, "tags": ["1.2.3", "1.2", "1", "lat
     ("staging", "", "", {**PUBLISHED, "tags": ["edge", "sha-0123456"]}, "edge"),
     ("production", "", "", PUBLISHED, "1.2.3"),  # the release the last run published
     ("production", f"{REPO}@{DIGEST}", "1.2.4", PUBLISHED, "1.2.4"),
+    ("production", f"{REPO}@{DIGEST}", "v2.0.0-rc.1", None, "2.0.0-rc.1"),  # a git tag's name
 ])
 def test_each_environment_has_its_tag(env, ref, version, published, tag):
     chosen = deploy.target(env, ref, version, published)

@@ -147,18 +147,18 @@ AMD64, ARM64 = "Build, smoke, scan (linux/amd64)", "Build, smoke, scan (linux/ar
 PUSH_AMD64 = "Build, push by digest, smoke, scan (linux/amd64)"
 PUSH_ARM64 = "Build, push by digest, smoke, scan (linux/arm64)"
 SARIF = {"Code scanning (linux/amd64)", "Code scanning (linux/arm64)"}
-PUBLISH = "Tag the tested digests"
+PUBLISH, SIGN = "Tag the tested digests", "Sign"
 EVENTS = [
     ("ci.yml", "pull_request", PULL_REQUEST, "public", {SETTINGS, CHECK, AMD64, ARM64, *SARIF}),
     ("ci.yml", "pull_request", private(PULL_REQUEST), "private", {SETTINGS, CHECK, AMD64}),
     ("ci.yml", "push", MAIN, "public", {SETTINGS, CHECK, PUSH_AMD64, PUSH_ARM64, *SARIF,
-                                        PUBLISH}),
+                                        PUBLISH, SIGN, "Deploy (staging)"}),
     ("ci.yml", "schedule", WEEKLY, "public", {SETTINGS, CHECK, AMD64, ARM64, *SARIF}),
     ("release.yml", "push", TAG, "public", {
         SETTINGS, CHECK, PUSH_AMD64, PUSH_ARM64, *SARIF, PUBLISH, "Attest (linux/amd64)",
-        "Attest (linux/arm64)", "Sign, release"}),
+        "Attest (linux/arm64)", SIGN, "Release", "Deploy (production)"}),
     ("release.yml", "push", private(TAG), "private", {
-        SETTINGS, CHECK, PUSH_AMD64, PUBLISH, "Sign, release"}),
+        SETTINGS, CHECK, PUSH_AMD64, PUBLISH, SIGN, "Release", "Deploy (production)"}),
 ]
 LOGIN = "docker/login-action@"
 

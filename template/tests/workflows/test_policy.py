@@ -46,7 +46,7 @@ RULES = {
 
 
 def test_the_expected_workflows_exist():
-    assert set(WORKFLOWS) == {"adopt.yml", "ci.yml", "image.yml", "release.yml"}
+    assert set(WORKFLOWS) == {"adopt.yml", "ci.yml", "deploy.yml", "image.yml", "release.yml"}
     assert policy.triggers(WORKFLOWS["ci.yml"]) == {"pull_request", "push", "schedule"}
     assert policy.triggers(WORKFLOWS["release.yml"]) == {"push"}
 

@@ -5,10 +5,12 @@ recorded (logins, signatures, releases, artifacts)."""
 import json
 import re
 import subprocess
+import urllib.request
 
 import pytest
 
 from template.tests.docker import ROOT
+from template.tests.support.registry import free_port
 
 pytestmark = [pytest.mark.container, pytest.mark.registry]
 
@@ -17,7 +19,8 @@ AMD64 = "Build, smoke, scan (linux/amd64)"  # read-only: pull requests, the week
 PUSH_AMD64 = "Build, push by digest, smoke, scan (linux/amd64)"
 PUSH_ARM64 = "Build, push by digest, smoke, scan (linux/arm64)"
 SARIF_AMD64 = "Code scanning (linux/amd64)"
-PUBLISH, RELEASE = "Tag the tested digests", "Sign, release"
+PUBLISH, SIGN, RELEASE = "Tag the tested digests", "Sign", "Release"
+STAGING, PRODUCTION = "Deploy (staging)", "Deploy (production)"
 MAIN = {"ref": "refs/heads/main"}
 TAG = {"ref": "refs/tags/v1.2.3"}
 
@@ -85,7 +88,7 @@ def test_a_pull_request_is_tested_and_nothing_is_pushed(shop, registry, fork):
 
 def test_push_to_main_tags_exactly_the_scanned_digest(shop, registry):
     result = shop.run("ci.yml", "push", MAIN)
-    ok(result, SETTINGS, CHECK, PUSH_AMD64, PUBLISH)
+    ok(result, SETTINGS, CHECK, PUSH_AMD64, PUBLISH, STAGING)  # no key: edge goes unsigned
     sha = shop.commit_sha()
     (built,) = record(result, 1)["platforms"]
     assert built["passed"] == ["smoke", "scan"]
@@ -103,13 +106,15 @@ def test_push_to_main_tags_exactly_the_scanned_digest(shop, registry):
     assert f"| tags pushed | edge sha-{sha[:7]} |" in published, published
     platform = result.summary(PUSH_AMD64)
     assert re.search(r"^\| scan +\| passed \|$", platform, re.M), platform
+    # A new repository has no deploy target: green, and it says so.
+    assert "The staging environment has no DEPLOY_HOST secret: " in result.summary(STAGING)
     assert f"| linux/amd64     | {built['digest']}; passed: smoke, scan |" in platform
 
 
 def test_a_two_platform_push_to_main_tags_both_scanned_digests(shop, registry):
     shop.variables["PLATFORMS"] = "linux/amd64,linux/arm64"
     result = shop.run("ci.yml", "push", MAIN)
-    ok(result, SETTINGS, CHECK, PUSH_AMD64, PUSH_ARM64, PUBLISH)
+    ok(result, SETTINGS, CHECK, PUSH_AMD64, PUSH_ARM64, PUBLISH, STAGING)
     tested = {arch: record(result, 1, arch)["platforms"][0]["digest"]
               for arch in ("amd64", "arm64")}
     assert registry.manifests(shop.name, "edge") == {
@@ -159,6 +164,33 @@ def keys(shop, tmp_path):
     return tmp_path / "k.pub"
 
 
+def test_a_push_to_main_deploys_the_signed_edge_to_staging_over_ssh(
+        shop, registry, tmp_path, swarm, sshd):
+    """The staging environment's secrets name a swarm manager: the deploy job reaches it over
+    SSH with that key and those known hosts only, verifies edge's signature and runs it; the
+    summary names what was requested and what ran before."""
+    keys(shop, tmp_path)
+    port = free_port()
+    shop.variables["DEPLOY_PORT"] = str(port)
+    shop.secrets |= {"DEPLOY_HOST": sshd.host, "DEPLOY_USER": sshd.user,
+                     "DEPLOY_SSH_KEY": sshd.key, "DEPLOY_KNOWN_HOSTS": sshd.known_hosts}
+    stack = f"{shop.name.split('/')[1]}-staging"
+    try:
+        result = shop.run("ci.yml", "push", MAIN)
+        ok(result, SETTINGS, CHECK, PUSH_AMD64, PUBLISH, SIGN, STAGING)
+        edge = f"{shop.image}@{registry.digest(shop.name, 'edge')}"
+        running = subprocess.run(
+            ["docker", "service", "inspect", "-f", "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
+             f"{stack}_app"], capture_output=True, text=True, check=True).stdout.strip()
+        assert running == edge
+        summary = result.summary(STAGING)
+        assert f"| requested | `{edge}` |" in summary and "| previous  | `nothing` |" in summary
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert b"Hello World!" in response.read()
+    finally:
+        subprocess.run(["docker", "stack", "rm", stack], capture_output=True)
+
+
 def verify(registry, ref, key):
     return subprocess.run(["cosign", "verify", "--key", str(key), "--insecure-ignore-tlog",
                            "--allow-http-registry", f"{registry.address}/{ref}"],
@@ -170,7 +202,7 @@ def test_a_private_release_is_tagged_signed_with_its_key_and_released_then_rerun
     public_key = keys(shop, tmp_path)
     shop.git("tag", "v1.2.3")
     result = shop.run("release.yml", "push", TAG)
-    ok(result, SETTINGS, CHECK, PUSH_AMD64, PUBLISH, RELEASE)
+    ok(result, SETTINGS, CHECK, PUSH_AMD64, PUBLISH, SIGN, RELEASE, PRODUCTION)
     (built,) = record(result, 1)["platforms"]
     assert registry.tags(shop.name) == ["1", "1.2", "1.2.3", "latest"]
     index = registry.digest(shop.name, "1.2.3")
@@ -184,7 +216,7 @@ def test_a_private_release_is_tagged_signed_with_its_key_and_released_then_rerun
     signatures = len(registry.tags_with_signatures(shop.name))
 
     again = shop.run("release.yml", "push", TAG, attempt=2, new_run=False)
-    ok(again, SETTINGS, CHECK, PUSH_AMD64, PUBLISH, RELEASE)
+    ok(again, SETTINGS, CHECK, PUSH_AMD64, PUBLISH, SIGN, RELEASE, PRODUCTION)
     assert "nothing to do" in again.output and "left as it is" in again.output
     assert "verify already" in again.output
     assert registry.state(shop.name) == state
@@ -207,7 +239,8 @@ def test_a_public_two_platform_release_attests_and_signs_each_platform_manifest_
     result = shop.run("release.yml", "push", TAG)
     attest = ("Attest (linux/amd64)", "Attest (linux/arm64)")
     sarif = ("Code scanning (linux/amd64)", "Code scanning (linux/arm64)")
-    ok(result, SETTINGS, CHECK, PUSH_AMD64, PUSH_ARM64, *sarif, PUBLISH, *attest, RELEASE)
+    ok(result, SETTINGS, CHECK, PUSH_AMD64, PUSH_ARM64, *sarif, PUBLISH, SIGN, *attest, RELEASE,
+       PRODUCTION)
     manifests = registry.manifests(shop.name, "1.2.3")
     subjects = sorted((a["subject"], a["type"]) for a in result.records("attestations"))
     assert subjects == sorted((f"{shop.image}@{digest}", kind) for digest in manifests.values()
@@ -216,8 +249,9 @@ def test_a_public_two_platform_release_attests_and_signs_each_platform_manifest_
               if entry["command"] == "sign"}
     assert signed == {f"{shop.image}@{registry.digest(shop.name, '1.2.3')}"}  # --recursive
     identity = {entry["identity"] for entry in result.records("keyless")}
-    assert identity == {f"https://github.com/{shop.name}/.github/workflows/release.yml@"
-                        "refs/tags/v1.2.3"}
+    (signer,) = identity  # this repository's workflows, at the release tag
+    assert signer.startswith(f"https://github.com/{shop.name}/.github/workflows/")
+    assert signer.endswith(".yml@refs/tags/v1.2.3")
     assets = result.store / "releases" / "v1.2.3" / "assets"
     assert sorted(p.name for p in assets.iterdir()) == ["sbom-amd64.cdx.json",
                                                         "sbom-arm64.cdx.json"]
@@ -231,7 +265,8 @@ def test_a_release_re_run_without_the_build_cache_is_refused_and_changes_nothing
     the engine's build cache."""
     keys(shop, tmp_path)
     shop.git("tag", "v1.2.3")
-    ok(shop.run("release.yml", "push", TAG), SETTINGS, CHECK, PUSH_AMD64, PUBLISH, RELEASE)
+    ok(shop.run("release.yml", "push", TAG), SETTINGS, CHECK, PUSH_AMD64, PUBLISH, SIGN, RELEASE,
+       PRODUCTION)
     index = registry.digest(shop.name, "1.2.3")
     state = registry.state(shop.name)
     subprocess.run(["docker", "builder", "prune", "-af"], check=True, capture_output=True)
