@@ -83,8 +83,8 @@ pipeline: $(VENV)/.installed ## Every stage, as CI runs them, against REGISTRY (
 	@$(MAKE) --no-print-directory registry-default
 	@scripts/pipeline.sh
 
-deploy: $(VENV)/.installed ## Stage 7: run a published digest on Docker Swarm: ENV=staging|production [REF=<repo>@sha256:...] [VERSION=X.Y.Z]
-	@ENV="$(ENV)" REF="$(REF)" VERSION="$(VERSION)" scripts/deploy.sh
+deploy: $(VENV)/.installed ## Stage 7: run a published digest on Docker Swarm (TARGET=kubernetes: kubectl's cluster): ENV=staging|production [REF=<repo>@sha256:...] [VERSION=X.Y.Z]
+	@ENV="$(ENV)" REF="$(REF)" VERSION="$(VERSION)" TARGET="$(TARGET)" scripts/deploy.sh
 
 verify: $(VENV)/.installed ## Check the signatures of REF=<registry>/<repo>:<tag> or @<digest>
 	@scripts/verify.sh "$(REF)"

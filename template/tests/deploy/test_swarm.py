@@ -149,6 +149,10 @@ def test_only_the_environments_signed_digest_deploys(shop, capsys):
     assert resetting.returncode != 0 and resetting.stderr.startswith(
         "error: the deploy host would reset queued requests during an update: run sysctl -w "
         "net.ipv4.tcp_migrate_req=1 on it")
+    # A target the stage does not know.
+    nomad = deploy(shop, TARGET="nomad")
+    assert (nomad.returncode, nomad.stderr.splitlines()[0]) == (
+        2, "error: TARGET=nomad: expected swarm or kubernetes")
     # A tag, and a digest that is not what edge names.
     by_tag = deploy(shop, REF=f"{repo}:edge")
     assert by_tag.returncode != 0 and by_tag.stderr.startswith(

@@ -201,14 +201,28 @@ def pushing_jobs(workflows):
             if any(logs_in_or_tags(step, job) for step in steps(job))]
 
 
+def called_only_on_push(workflows, name):
+    """Every job calling the reusable workflow `name` is in a workflow no pull request or
+    schedule triggers, or its `if:` is false for those events (evaluated)."""
+    callers = [(caller, job) for caller, _, job in jobs(workflows)
+               if str(job.get("uses", "")).endswith(f"/{name}")]
+    return bool(callers) and all(
+        not (triggers(workflows[caller]) & {event}) or not evaluate(
+            job.get("if", True), {"github": {"event_name": event}})
+        for caller, job in callers for event in ("pull_request", "schedule"))
+
+
 def no_push_on_pull_request(workflows):
     """Pull requests and the weekly scan never log in or push: a reusable workflow's pushing
-    steps run only when its caller passes push: true, which ci.yml does only for `push`."""
+    steps run only when its caller passes push: true, which ci.yml does only for `push`, or the
+    workflow is called only for pushes (deploy.yml)."""
     bad = []
     for name, job_id, job in pushing_jobs(workflows):
         if "workflow_call" not in triggers(workflows[name]):
             if triggers(workflows[name]) & {"pull_request", "schedule"}:
                 bad.append(f"{name}: job {job_id} pushes in a pull request workflow")
+            continue
+        if called_only_on_push(workflows, name):
             continue
         # Evaluated, not read: with inputs.push false, the job or the step must not run, or
         # the build must not push.

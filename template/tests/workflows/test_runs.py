@@ -107,7 +107,8 @@ def test_push_to_main_tags_exactly_the_scanned_digest(shop, registry):
     platform = result.summary(PUSH_AMD64)
     assert re.search(r"^\| scan +\| passed \|$", platform, re.M), platform
     # A new repository has no deploy target: green, and it says so.
-    assert "The staging environment has no DEPLOY_HOST secret: " in result.summary(STAGING)
+    assert "The staging environment has no DEPLOY_HOST (or KUBECONFIG) secret: " in \
+        result.summary(STAGING)
     assert f"| linux/amd64     | {built['digest']}; passed: smoke, scan |" in platform
 
 
