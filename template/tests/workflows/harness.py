@@ -223,4 +223,11 @@ class Repository:
                               timeout=1200)
         output = done.stdout + done.stderr
         (self.work / f"act-{self.run_id}-{attempt}.log").write_text(output)
-        return Result(done.returncode, output, outcomes(output), store)
+        result = Result(done.returncode, output, outcomes(output), store)
+        # A mutated copy must fail in the workflow's logic, never in its own check (lint and
+        # unit tests): that would catch every mutation alike. Not an AssertionError, so a
+        # mutation run (test_mutations.py) does not count it as caught.
+        if os.environ.get("WORKFLOW_MUTATION") and "failed" in (
+                result.jobs.get("Lock check, lint, unit tests"), result.jobs.get("Settings")):
+            raise RuntimeError(f"the mutated copy failed its own check or settings: {result}")
+        return result

@@ -21,10 +21,19 @@ def kind(prefix):
     return [m for m in MUTATIONS if m.caught_by.startswith(prefix)]
 
 
+def carried():
+    """The mutation this tree carries, when it is a scenario's mutated copy (conftest.py's shop
+    commits it as "mutation: <id>"): that copy's check job runs this suite too."""
+    last = subprocess.run(["git", "log", "-1", "--format=%s"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.strip()
+    return last.removeprefix("mutation: ") if last.startswith("mutation: ") else None
+
+
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
 def test_each_mutation_still_applies_to_the_workflows(mutation):
     """A mutation whose text left the workflows would prove nothing."""
-    assert (ROOT / mutation.file).read_text().count(mutation.old) == 1, mutation.id
+    text = (ROOT / mutation.file).read_text()
+    assert text.count(mutation.old) == 1 or mutation.id == carried(), mutation.id
     kinds = ("policy", "zizmor", "run")
     assert mutation.caught_by.split(":")[0] in kinds
 
