@@ -1,3 +1,5 @@
+import pytest
+
 # The registry, Trivy DB, swarm and SSH server fixtures, shared by the pipeline's, the
 # workflows' and the deploy's runs.
 from template.tests.support.registry import registry, trivy_cache, trivy_db  # noqa: F401
@@ -15,3 +17,21 @@ MARKERS = [
 def pytest_configure(config):
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
+
+
+# Figures a test measures (a deploy's requests and latency), printed at the end of every run.
+FIGURES = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def figure(request):
+    """figure("...") keeps a line for the run's "figures" section, whatever the capture."""
+    return request.config.stash.setdefault(FIGURES, []).append
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)

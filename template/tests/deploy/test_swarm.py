@@ -2,7 +2,7 @@
 published runs (edge on staging, a release on production), an update under load drops nothing, a
 release that never turns healthy is rolled back by Swarm with the old one still serving, and what
 is not signed, not the environment's, or bound for a host that would reset requests never starts.
-Figures (requests, worst latency, update time) are printed with -s."""
+Its figures (requests, worst latency, update time) end the run's output."""
 
 import os
 import re
@@ -104,7 +104,7 @@ class Load:
         return requests, failed, worst, out
 
 
-def test_a_release_updates_with_no_failed_request_then_a_bad_one_rolls_back(shop):
+def test_a_release_updates_with_no_failed_request_then_a_bad_one_rolls_back(shop, figure):
     first = deploy(shop)
     assert first.returncode == 0, first.stdout + first.stderr
     a = named(shop)
@@ -120,7 +120,8 @@ def test_a_release_updates_with_no_failed_request_then_a_bad_one_rolls_back(shop
     assert updated.stdout.strip().startswith(f"deployed {b} to production")
     assert updated.stdout.strip().endswith(f"before: {a}")
     took = re.search(r"in (\d+) s", updated.stdout)[1]
-    print(f"\nupdate A -> B: {took} s, {requests} requests, {failed} failed, worst latency {worst}")
+    figure(f"swarm update A -> B: {took} s, {requests} requests, {failed} failed, "
+           f"worst latency {worst}")
     assert failed == 0 and requests >= 1000, out
     assert tasks(shop) == [b] * 3 and b_commit in get(shop, "/version")
 
@@ -130,7 +131,7 @@ def test_a_release_updates_with_no_failed_request_then_a_bad_one_rolls_back(shop
     load = Load(shop)
     refused = deploy(shop)
     requests, failed, worst, out = load.result()
-    print(f"rollback of C: {requests} requests, {failed} failed, worst latency {worst}")
+    figure(f"swarm rollback of C: {requests} requests, {failed} failed, worst latency {worst}")
     assert refused.returncode != 0
     assert f"error: Swarm rolled {shop.env['STACK']} back to {b}: " in refused.stderr
     assert failed == 0 and requests >= 1000, out
