@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from template.tests.docker import ROOT
+from template.tests.support.registry import free_port
 
 ACT = Path(sys.executable).parent / "act"
 STAND_INS = Path(__file__).parent / "stand-ins"
@@ -204,6 +205,8 @@ class Repository:
                 # act's runtime token (a JWT, as buildx's gha cache wants), for the runtime action
                 "--artifact-server-path", str(self.work / "artifact-server"),
                 "--artifact-server-addr", "127.0.0.1",
+                # A port of its own: act's default one is shared by every run on the machine.
+                "--artifact-server-port", str(free_port()),
                 *[arg for runner in RUNNERS for arg in ("-P", f"{runner}=-self-hosted")],
                 *self.stand_ins()]
         for key, value in extra.items():
