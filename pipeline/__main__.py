@@ -158,7 +158,7 @@ def cmd_adopt(args: argparse.Namespace) -> None:
         return
     print("\n".join(done))
     print(f"""
-adopted: the image is {args.name} (make), the app is the package {app} (Dockerfile, ARG APP).
+adopted: the image is {args.name} (make), the app is src/{app} (Dockerfile, ARG APP).
 Next:
   1. requirements.in: your app's dependencies (keep gunicorn), then make lock
   2. smoke.txt: requests the running image must answer

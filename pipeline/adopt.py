@@ -1,7 +1,7 @@
 """`make adopt NAME=<image> APP=<package>`: a copy of this template becomes the adopter's project.
 What only proves the template goes (template/, its CI and its one-time workflow); with another
-package, the sample app and its tests go too; the image name and the package are written where
-the build reads them. A second run with the same names changes nothing."""
+package, the sample app and its tests go too; the image name and the package are each written
+once, where the build reads them. A second run with the same names changes nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from pipeline.gitref import git
 # What only proves the template: its own tests, benchmark and CI machine, its CI entry point, the
 # workflow that adopts a repository made from it on GitHub.
 TEMPLATE = ("template", ".ci", ".github/workflows/adopt.yml")
+# The adopter's code lives in src/; the sample is the package src/app.
+SOURCE = "src"
 SAMPLE = "app"
 # The first line of each of the sample's own test files, and the line after which smoke.txt
 # holds the sample's requests.
@@ -45,11 +47,15 @@ def check(root: Path, name: str, app: str) -> None:
     if not NAME.fullmatch(name):
         raise PipelineError(f"NAME={name!r} is not an image name: lowercase letters, digits and "
                             "separators (. _ -), e.g. NAME=blog")
-    if not PACKAGE.fullmatch(app) or not (root / app / "__init__.py").is_file():
-        raise PipelineError(f"APP={app!r}: no package {app}/ (a folder with __init__.py) here: "
-                            "add your app's package, commit it, then run make adopt again")
     if app in {"server", "pipeline", "tests", "scripts", "template"}:
-        raise PipelineError(f"APP={app!r} is the template's own folder: rename your package")
+        raise PipelineError(f"APP={app!r} is a name the template's own folders take: rename "
+                            "your package")
+    source = root / SOURCE
+    if not PACKAGE.fullmatch(app) or not ((source / app / "__init__.py").is_file()
+                                          or (source / f"{app}.py").is_file()):
+        raise PipelineError(f"APP={app!r}: no package {SOURCE}/{app}/ (a folder with __init__.py) "
+                            "or module here: add your app there, commit it, then run make adopt "
+                            "again")
 
 
 def sample_files(root: Path) -> list[str]:
@@ -76,7 +82,8 @@ def readme(text: str, name: str) -> str:
 def plan(root: Path, name: str, app: str) -> Plan:
     made = Plan(delete=[p for p in TEMPLATE if (root / p).exists()])
     if app != SAMPLE:
-        made.delete += [SAMPLE] if (root / SAMPLE).exists() else []
+        sample = f"{SOURCE}/{SAMPLE}"
+        made.delete += [sample] if (root / sample).exists() else []
         made.delete += sample_files(root)
         smoke = root / "smoke.txt"
         if smoke.exists():
@@ -88,11 +95,6 @@ def plan(root: Path, name: str, app: str) -> Plan:
     if old != app:
         dockerfile = (root / "Dockerfile").read_text()
         made.write["Dockerfile"] = base.APP.sub(f"ARG APP={app}", dockerfile, count=1)
-        ignore = (root / ".dockerignore").read_text()
-        if f"!{old}/\n" not in ignore:
-            raise PipelineError(f".dockerignore: no `!{old}/` line for the Dockerfile's APP: "
-                                "restore it from the template")
-        made.write[".dockerignore"] = ignore.replace(f"!{old}/\n", f"!{app}/\n", 1)
     if (root / "README.md").exists():
         text = (root / "README.md").read_text()
         if readme(text, name) != text:

@@ -118,13 +118,19 @@ def execute(spec: Build) -> run.Platform:
 
 
 def check_context(dockerfile: Path = base.DOCKERFILE) -> str:
-    """The app's package must reach the build: .dockerignore is an allowlist."""
+    """What ARG APP names must be in src/ and reach the build (.dockerignore is an allowlist)."""
     app = base.app(dockerfile)
-    ignore = dockerfile.parent / ".dockerignore"
+    top = app.partition(":")[0].split(".")[0]
+    root = dockerfile.parent
+    found = [p for p in (f"src/{top}/__init__.py", f"src/{top}.py") if (root / p).is_file()]
+    if not found:
+        raise PipelineError(f"the Dockerfile serves {app} (ARG APP) but src/ has no package or "
+                            f"module {top}: put your app in src/{top}/, or set ARG APP to it")
+    ignore = root / ".dockerignore"
     rules = gitref.ignores(ignore.read_text() if ignore.is_file() else "")
-    if not gitref.in_context(f"{app}/__init__.py", rules):
+    if not gitref.in_context(found[0], rules):
         raise PipelineError(f"the Dockerfile serves {app} (ARG APP) but .dockerignore leaves "
-                            f"{app}/ out: add `!{app}/` to it")
+                            f"{found[0]} out: keep `!src/` in it")
     return app
 
 

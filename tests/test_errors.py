@@ -1,4 +1,4 @@
-"""The sample app's tests: make adopt removes them with the sample (app/)."""
+"""The sample app's tests: make adopt removes them with the sample (src/app/)."""
 
 import pytest
 

@@ -1,8 +1,9 @@
 """`make bench`: this project's Dockerfile against the article's and `docker init`'s, side by side.
 
-Every variant builds the same app (app/) on the same base image with the same engine, in the same
-run, with two dependency sets. Progress goes to stderr, the Markdown table to stdout; the table,
-the raw samples and a chart go to bench/results/. bench/README.md says what each figure means.
+Every variant builds the same app (src/app/, where each Dockerfile expects it) on the same base
+image with the same engine, in the same run, with two dependency sets. Progress goes to stderr,
+the Markdown table to stdout; the table, the raw samples and a chart go to bench/results/.
+bench/README.md says what each figure means.
 """
 
 import http.client
@@ -33,7 +34,10 @@ DOCKER = os.environ.get("DOCKER", "docker")
 VARIANTS = ("article", "docker-init", "project")
 LABELS = {"article": "article", "docker-init": "docker init", "project": "this project"}
 PORTS = {"article": 80, "docker-init": 8000, "project": 80}
-CONTEXT_FILES = {  # beside app/, server/ and requirements.txt
+# Where each variant's Dockerfile expects the app: the article's and docker init's at the root.
+APP_DIRS = {"article": "app", "docker-init": "app", "project": "src/app"}
+GREETING = "greeting.py"  # the file a one-line app change edits
+CONTEXT_FILES = {  # beside the app, server/ and requirements.txt
     "article": {"Dockerfile": HERE / "dockerfiles/article.Dockerfile",
                 "app.py": HERE / "dockerfiles/article_app.py"},
     "docker-init": {"Dockerfile": HERE / "dockerfiles/docker-init.Dockerfile",
@@ -210,8 +214,9 @@ def prepare_context(variant, lock, dest):
     """The same app files and lock for every variant, with that variant's Dockerfile."""
     dest = Path(dest)
     shutil.rmtree(dest, ignore_errors=True)
-    for folder in ("app", "server"):  # server/: what the project's image serves the app with
-        shutil.copytree(ROOT / folder, dest / folder,
+    # server/: what the project's image serves the app with
+    for source, folder in (("src/app", APP_DIRS[variant]), ("server", "server")):
+        shutil.copytree(ROOT / source, dest / folder,
                         ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", "tests"))
     shutil.copy(lock, dest / "requirements.txt")
     for name, source in CONTEXT_FILES[variant].items():
@@ -220,9 +225,11 @@ def prepare_context(variant, lock, dest):
 
 
 def edit_app(tree):
-    """A one-line change in the app: a new last line in app/greeting.py, different every time."""
-    original = (ROOT / "app/greeting.py").read_text()
-    (Path(tree) / "app/greeting.py").write_text(original + f"# bench edit {uuid.uuid4().hex}\n")
+    """A one-line change in the app: a new last line in its greeting.py, different every time."""
+    original = (ROOT / APP_DIRS["project"] / GREETING).read_text()
+    edited = next(Path(tree) / d / GREETING for d in APP_DIRS.values()
+                  if (Path(tree) / d / GREETING).exists())
+    edited.write_text(original + f"# bench edit {uuid.uuid4().hex}\n")
 
 
 # --- the engine ----------------------------------------------------------------------------------

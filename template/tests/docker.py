@@ -15,7 +15,7 @@ from pipeline import base
 
 ROOT = Path(__file__).parents[2]
 DOCKER = os.environ.get("DOCKER", "docker")
-CONTEXT = ["app", "server", "tests", "requirements.txt", "requirements-dev.txt",
+CONTEXT = ["src", "server", "tests", "requirements.txt", "requirements-dev.txt",
            "requirements-build.txt", "pyproject.toml", ".flake8", "Dockerfile", ".dockerignore"]
 
 

@@ -18,6 +18,6 @@ def template(tmp_path):
 
 def drop_in_the_blog(project):
     """What an adopter does before make adopt: their package and their tests, committed."""
-    shutil.copytree(BLOG / "blog", project.path / "blog")
+    shutil.copytree(BLOG / "src/blog", project.path / "src/blog")
     shutil.copytree(BLOG / "tests", project.path / "tests", dirs_exist_ok=True)
     project.commit("The blog")

@@ -28,7 +28,7 @@ def test_adopting_the_sample_removes_only_what_proves_the_template(template):
         assert not (template.path / path).exists(), path
         assert f"removed {path}" in done.stdout
     assert "IMAGE ?= shop\n" in (template.path / "Makefile").read_text()
-    assert (template.path / "app/greeting.py").exists()  # the sample stays: APP is still app
+    assert (template.path / "src/app/greeting.py").exists()  # the sample stays: APP is still app
     assert "/ Hello World!" in (template.path / "smoke.txt").read_text()
     assert "\nNext:\n" in done.stdout and "make lock" in done.stdout
     readme = (template.path / "README.md").read_text()
@@ -52,14 +52,13 @@ def test_adopting_another_app_removes_the_sample_and_names_the_package(template)
     template.commit("the blog's conftest replaces the sample's")
     done = adopt(template, "NAME=blog", "APP=blog")
     assert done.returncode == 0, done.stderr
-    assert not (template.path / "app").exists()
+    assert not (template.path / "src/app").exists()
     tests = sorted(p.name for p in (template.path / "tests").iterdir())
     assert tests == ["conftest.py", "test_blog.py"]  # the sample's went, the blog's stayed
     assert (template.path / "tests/conftest.py").read_text() == "# the blog's own conftest\n"
     dockerfile = (template.path / "Dockerfile").read_text()
     assert "\nARG APP=blog\n" in dockerfile and "ARG APP=app" not in dockerfile
-    ignored = (template.path / ".dockerignore").read_text().splitlines()
-    assert "!blog/" in ignored and "!app/" not in ignored
+    assert "wrote .dockerignore" not in done.stdout  # src/ is sent whatever the package
     smoke = (template.path / "smoke.txt").read_text()
     assert "Hello World" not in smoke and "/nope" not in smoke and smoke.startswith("# What")
     template.commit("adopted")
@@ -67,16 +66,17 @@ def test_adopting_another_app_removes_the_sample_and_names_the_package(template)
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["NAME=blog", "APP=blogg"], "error: APP='blogg': no package blogg/ (a folder with "
-                                 "__init__.py) here: add your app's package, commit it, then run "
-                                 "make adopt again"),
+    (["NAME=blog", "APP=blogg"], "error: APP='blogg': no package src/blogg/ (a folder with "
+                                 "__init__.py) or module here: add your app there, commit it, "
+                                 "then run make adopt again"),
     (["NAME=My Blog"], "error: NAME='My Blog' is not an image name: lowercase letters, digits "
                        "and separators (. _ -), e.g. NAME=blog"),
-    (["NAME=blog", "APP=server"], "error: APP='server' is the template's own folder: rename "
-                                  "your package"),
+    (["NAME=blog", "APP=server"], "error: APP='server' is a name the template's own folders "
+                                  "take: rename your package"),
 ])
 def test_a_wrong_name_is_one_line_and_changes_nothing(template, args, message):
-    (template.path / "server/__init__.py").touch()
+    (template.path / "src/server").mkdir()
+    (template.path / "src/server/__init__.py").touch()
     before = tree(template)
     done = adopt(template, *args)
     assert done.returncode != 0
@@ -100,10 +100,10 @@ def test_adopt_in_process_names_what_it_did_and_then_nothing(template):
     from pipeline import PipelineError, adopt
 
     drop_in_the_blog(template)
-    with pytest.raises(PipelineError, match=r"^APP='blogg': no package blogg/"):
+    with pytest.raises(PipelineError, match=r"^APP='blogg': no package src/blogg/"):
         adopt.main("blog", "blogg", template.path)
     done = adopt.main("blog", "blog", template.path)
-    assert "removed template" in done and "removed app" in done and "wrote Dockerfile" in done
-    assert "wrote README.md" in done and "wrote .dockerignore" in done
+    assert "removed template" in done and "removed src/app" in done and "wrote Dockerfile" in done
+    assert "wrote README.md" in done and "wrote .dockerignore" not in done
     template.commit("adopted")
     assert adopt.main("blog", "blog", template.path) == []

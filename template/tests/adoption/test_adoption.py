@@ -37,7 +37,7 @@ def test_an_adopted_flask_app_passes_the_pipeline_and_its_own_tests(
     template.commit("Adopt the template")
 
     files = template.git("ls-files").splitlines()
-    assert not [f for f in files if f.startswith(("app/", "template/", ".ci/"))]
+    assert not [f for f in files if f.startswith(("src/app/", "template/", ".ci/"))]
     # Nothing of the sample's wording is left, but in the README (the adopter's to rewrite).
     assert not [f for f in files if f != "README.md" and "Hello World" in (
         template.path / f).read_text(errors="replace")]
@@ -64,7 +64,7 @@ def test_an_adopted_flask_app_passes_the_pipeline_and_its_own_tests(
             assert b"Adopted" in response.read()  # redirected to the list, read from SQLite
         version = json.loads(container.get("/version")[1])
         assert version["revision"] == template.git("rev-parse", "HEAD")
-        listed = container.exec("ls", "/app/instance").stdout.split()
+        listed = container.exec("ls", "/app/src/instance").stdout.split()
         assert listed == ["blog.sqlite"]
         labels = json.loads(docker("inspect", "-f", "{{json .Config.Labels}}",
                                    container.name).stdout)

@@ -48,10 +48,11 @@ def test_context_has_the_app_the_lock_and_the_variants_files(tmp_path, variant, 
     lock.write_text("flask==3.1.3\n")
     context = bench.prepare_context(variant, lock, tmp_path / "context")
     top = {p.name for p in context.iterdir()}
-    assert top == {"app", "server", "requirements.txt", "Dockerfile"} | extra
+    where = bench.APP_DIRS[variant]
+    assert top == {where.split("/")[0], "server", "requirements.txt", "Dockerfile"} | extra
     assert (context / "requirements.txt").read_text() == "flask==3.1.3\n"
-    greeting = "app/greeting.py"
-    assert (context / greeting).read_bytes() == (bench.ROOT / greeting).read_bytes()
+    greeting = (context / where / "greeting.py").read_bytes()
+    assert greeting == (bench.ROOT / "src/app/greeting.py").read_bytes()
     assert (context / "server/app.py").exists() and not (context / "server/tests").exists()
     assert not list(context.rglob("__pycache__"))
     if variant == "project":
@@ -60,9 +61,9 @@ def test_context_has_the_app_the_lock_and_the_variants_files(tmp_path, variant, 
 
 def test_an_app_edit_is_one_new_line_and_never_the_same_twice(tmp_path):
     context = bench.prepare_context("article", bench.ROOT / "requirements.txt", tmp_path / "c")
-    original = (bench.ROOT / "app/greeting.py").read_text()
+    original = (bench.ROOT / "src/app/greeting.py").read_text()
     bench.edit_app(context)
-    first = (context / "app/greeting.py").read_text()
+    first = (context / "app/greeting.py").read_text()  # where the article's Dockerfile has it
     bench.edit_app(context)
     second = (context / "app/greeting.py").read_text()
     assert first.startswith(original) and second.startswith(original) and first != second

@@ -25,7 +25,7 @@ def test_no_build_tools_tests_or_caches_in_the_image(image):
     tools = shell(image, "for t in pip pip3 uv uvx gcc cc g++ make; do command -v $t; done; "
                          "ls /opt/venv/bin | grep -i -e pip -e uv; ls /bin/uv 2>/dev/null")
     assert tools.stdout == ""
-    assert shell(image, "ls -A /app").stdout.split() == ["app", "instance", "server"]  # no tests/
+    assert shell(image, "ls -A /app").stdout.split() == ["server", "src"]  # no tests/
     caches = shell(image, "find / -xdev -name .cache; find /tmp -mindepth 1; "
                           "ls /var/cache/apt/archives/*.deb 2>/dev/null")
     assert caches.stdout == ""
@@ -60,7 +60,7 @@ def context(tmp_path, engine):
 
 def test_app_change_rebuilds_only_the_app_layer(context, image):
     before = layers(build(context))
-    with (context / "app/greeting.py").open("a") as f:
+    with (context / "src/app/greeting.py").open("a") as f:
         f.write("# a one-line change\n")
     after = layers(build(context))
     assert len(before) == len(after)
@@ -142,8 +142,8 @@ def test_the_build_context_is_an_allowlist(context, tmp_path):
     (context / ".env").write_text("SECRET=1\n")
     (context / "notes.txt").write_text("x\n")
     (context / ".git").mkdir()
-    (context / "app/__pycache__").mkdir()
-    (context / "app/__pycache__/x.cpython-313.pyc").write_bytes(b"")
+    (context / "src/app/__pycache__").mkdir()
+    (context / "src/app/__pycache__/x.cpython-313.pyc").write_bytes(b"")
     probe = tmp_path / "Dockerfile.context"
     probe.write_text("FROM scratch\nCOPY . /context/\n")
     docker("build", "-f", str(probe), "-t", "python-app-test:context", str(context))
@@ -155,7 +155,7 @@ def test_the_build_context_is_an_allowlist(context, tmp_path):
         docker("rm", "-f", "python-app-test-context", check=False)
     with tarfile.open(tmp_path / "context.tar") as tar:
         sent = {name.split("/")[1] for name in tar.getnames() if name.startswith("context/")}
-    assert sent == {"app", "server", "tests", "requirements.txt", "requirements-dev.txt",
+    assert sent == {"src", "server", "tests", "requirements.txt", "requirements-dev.txt",
                     "requirements-build.txt", "pyproject.toml", ".flake8"}
     with tarfile.open(tmp_path / "context.tar") as tar:
         assert not [n for n in tar.getnames() if "__pycache__" in n or n.endswith(".pyc")]

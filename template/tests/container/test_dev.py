@@ -14,7 +14,7 @@ pytestmark = pytest.mark.container
 
 
 def test_dev_reloads_mounted_source_under_limits(engine, tmp_path):
-    for folder in ("app", "server", "instance"):
+    for folder in ("src", "server"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     tmp_path.chmod(0o755)  # as a checkout is: the app's user reads the mounted project
     env = {**os.environ, "PROJECT_DIR": str(tmp_path), "DEV_PORT": "",
@@ -34,10 +34,10 @@ def test_dev_reloads_mounted_source_under_limits(engine, tmp_path):
         assert host["NanoCpus"] == 1_000_000_000 and host["Memory"] == 512 * 1024**2
         assert host["ReadonlyRootfs"] is True
         # The instance folder is a tmpfs the app user writes, not the project's folder.
-        assert container.exec("touch", "/app/instance/db").returncode == 0
-        assert not (tmp_path / "instance/db").exists()
+        assert container.exec("touch", "/app/src/instance/db").returncode == 0
+        assert not (tmp_path / "src/instance/db").exists()
 
-        greeting = tmp_path / "app/greeting.py"
+        greeting = tmp_path / "src/app/greeting.py"
         greeting.write_text(greeting.read_text().replace("<h3>Hello", "<h3>Howdy"))
         for _ in range(50):
             if "Howdy World!" in container.wait_until_answering("/")[1]:

@@ -61,7 +61,7 @@ def test_the_app_user_owns_and_can_write_its_instance_folder_alone(run):
     container = run(read_only=False)  # even without --read-only, code and venv are read-only
     container.wait_until_answering()
     owned = docker("exec", "-u", "0", container.name, "find", "/", "-xdev", "-user", "10001")
-    assert owned.stdout.split() == ["/app/instance"]
+    assert owned.stdout.split() == ["/app/src/instance"]
     paths = ["/app", "/app/app", "/app/app/__init__.py", "/app/server", "/app/server/app.py",
              "/opt/venv", "/opt/venv/bin/gunicorn"]
     writable = container.exec(
@@ -77,8 +77,9 @@ def test_read_only_root_with_tmpfs_tmp_and_a_writable_instance_folder(run):
     assert inspect(container.name, "{{json .HostConfig.ReadonlyRootfs}}") is True
     assert container.exec("python", "-c", "open('/tmp/x', 'w').write('ok')").returncode == 0
     # The image declares the instance folder a volume: a read-only container still gets one.
-    assert inspect(container.name, "{{json .Config.Volumes}}") == {"/app/instance": {}}
-    sqlite = "import sqlite3; sqlite3.connect('/app/instance/app.db').execute('create table t (x)')"
+    assert inspect(container.name, "{{json .Config.Volumes}}") == {"/app/src/instance": {}}
+    sqlite = ("import sqlite3; sqlite3.connect('/app/src/instance/app.db')"
+              ".execute('create table t (x)')")
     assert container.exec("python", "-c", sqlite).returncode == 0
     refused = container.exec("python", "-c", "open('/etc/x', 'w')", check=False)
     assert "Read-only file system" in refused.stderr

@@ -47,7 +47,7 @@ def release(project, change, version=""):
     """A new version (on main, or tagged vVERSION), published and signed as `make pipeline`
     does it: its check stage (this suite's own unit tests) aside, which the first version ran."""
     if change:
-        (project.path / "app" / "release.txt").write_text(change)
+        (project.path / "src/app/release.txt").write_text(change)
         project.commit(change)
     if version:
         project.git("tag", f"v{version}")
@@ -125,7 +125,7 @@ def test_a_release_updates_with_no_failed_request_then_a_bad_one_rolls_back(shop
     assert failed == 0 and requests >= 1000, out
     assert tasks(shop) == [b] * 3 and b_commit in get(shop, "/version")
 
-    shop.edit("app/__init__.py", "from app import errors, greeting\n",
+    shop.edit("src/app/__init__.py", "from app import errors, greeting\n",
               "from app import errors, greeting\n" + GREEDY)
     release(shop, "C")
     load = Load(shop)

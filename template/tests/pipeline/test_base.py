@@ -92,12 +92,25 @@ def test_the_app_is_named_once_in_the_dockerfile(tmp_path):
     from pipeline import build
 
     assert base.app() == "app" and build.check_context() == "app"
-    (tmp_path / "Dockerfile").write_text("ARG APP=blog\nFROM x AS base\n")
-    (tmp_path / ".dockerignore").write_text("*\n!app/\n")
+    (tmp_path / "Dockerfile").write_text("ARG APP=blog.wsgi:app\nFROM x AS base\n")
+    (tmp_path / ".dockerignore").write_text("*\n!src/\n")
     with pytest.raises(PipelineError) as error:
         build.check_context(tmp_path / "Dockerfile")
-    assert str(error.value) == ("the Dockerfile serves blog (ARG APP) but .dockerignore leaves "
-                                "blog/ out: add `!blog/` to it")
+    assert str(error.value) == ("the Dockerfile serves blog.wsgi:app (ARG APP) but src/ has no "
+                                "package or module blog: put your app in src/blog/, or set ARG "
+                                "APP to it")
+    (tmp_path / "src/blog").mkdir(parents=True)
+    (tmp_path / "src/blog/__init__.py").write_text("")
+    assert build.check_context(tmp_path / "Dockerfile") == "blog.wsgi:app"
+    (tmp_path / ".dockerignore").write_text("*\n!src/\nsrc/blog/\n")
+    with pytest.raises(PipelineError) as error:
+        build.check_context(tmp_path / "Dockerfile")
+    assert str(error.value) == ("the Dockerfile serves blog.wsgi:app (ARG APP) but .dockerignore "
+                                "leaves src/blog/__init__.py out: keep `!src/` in it")
+    (tmp_path / "src/blog/__init__.py").unlink()
+    (tmp_path / "src/blog.py").write_text("")  # a module serves as well as a package
+    (tmp_path / ".dockerignore").write_text("*\n!src/\n")
+    assert build.check_context(tmp_path / "Dockerfile") == "blog.wsgi:app"
     (tmp_path / "Dockerfile").write_text("FROM x AS base\n")
     with pytest.raises(PipelineError, match=r"^Dockerfile: no `ARG APP=<package>` line"):
         base.app(tmp_path / "Dockerfile")

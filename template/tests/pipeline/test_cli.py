@@ -89,24 +89,25 @@ def test_dirty_tree(repo, tmp_path, capsys):
 
 def test_an_untracked_file_the_build_would_send_makes_the_tree_dirty(repo, tmp_path):
     """The build context takes untracked files; a release must hold only what its commit does."""
-    (tmp_path / ".dockerignore").write_text("*\n!app/\n**/__pycache__\n")
+    (tmp_path / ".dockerignore").write_text("*\n!src/\n**/__pycache__\n")
     (tmp_path / ".gitignore").write_text("*.log\n")
     repo("add", ".dockerignore", ".gitignore")
     repo("-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "two")
     (tmp_path / "notes.txt").write_text("not sent: .dockerignore leaves it out\n")
-    (tmp_path / "app" / "__pycache__").mkdir(parents=True)
-    (tmp_path / "app" / "__pycache__" / "x.pyc").write_text("not sent\n")
-    (tmp_path / "app" / "debug.log").write_text("git-ignored\n")
+    (tmp_path / "src" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "src" / "__pycache__" / "x.pyc").write_text("not sent\n")
+    (tmp_path / "src" / "debug.log").write_text("git-ignored\n")
     assert gitref.head()[2] is False
-    (tmp_path / "app" / "secret_patch.py").write_text("sent with the build\n")
-    assert gitref.untracked_in_context() == ["app/secret_patch.py"]
+    (tmp_path / "src" / "secret_patch.py").write_text("sent with the build\n")
+    assert gitref.untracked_in_context() == ["src/secret_patch.py"]
     assert gitref.head()[2] is True
 
 
 @pytest.mark.parametrize(("path", "sent"), [
-    ("app/x.py", True), ("app/sub/y.py", True), ("README.md", False), ("tests/t.py", True),
-    ("app/__pycache__/a.pyc", False), ("deep/a/__pycache__/b", False), ("x.pyc", False),
-    ("app/m.pyo", False), ("requirements.txt", True), ("requirements.in", False)])
+    ("src/app/x.py", True), ("src/x/y.py", True), ("README.md", False), ("tests/t.py", True),
+    ("src/app/__pycache__/a.pyc", False), ("deep/a/__pycache__/b", False), ("x.pyc", False),
+    ("src/m.pyo", False), ("requirements.txt", True), ("requirements.in", False),
+    ("src/instance/app.db", False), ("app/x.py", False)])
 def test_the_projects_dockerignore_as_docker_reads_it(path, sent):
     rules = gitref.ignores((ROOT / ".dockerignore").read_text())
     assert gitref.in_context(path, rules) is sent
@@ -214,6 +215,7 @@ def test_commands_that_ci_runs_need_only_the_standard_library(tmp_path):
     assert "TAGS='edge sha-" in result.stdout
 
 
+@pytest.mark.container  # the engine's own words
 def test_a_docker_failure_is_one_line_with_the_clis_words():
     from pipeline import docker
 

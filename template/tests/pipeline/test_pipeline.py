@@ -149,7 +149,7 @@ def test_a_two_platform_release_is_immutable(project, registry):
     assert registry.state(image) == released
 
     project.git("tag", "-d", "v1.0.0")
-    with (project.path / "app/greeting.py").open("a") as f:
+    with (project.path / "src/app/greeting.py").open("a") as f:
         f.write("# other content\n")
     project.commit("other content")
     project.git("tag", "v1.0.0")
@@ -170,7 +170,7 @@ def test_prerelease_gets_only_its_own_tag(project, registry):
     assert registry.tags(image_of(project)) == ["2.0.0-rc.1"]
 
 
-@pytest.mark.parametrize("change", ["app/greeting.py", "app/untracked.py"])
+@pytest.mark.parametrize("change", ["src/app/greeting.py", "src/app/untracked.py"])
 def test_dirty_tree_never_gets_a_release(project, registry, change):
     """An edit, or an untracked file the build context would ship, is not the tagged commit."""
     project.git("tag", "v1.0.0")
