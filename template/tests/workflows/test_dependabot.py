@@ -3,6 +3,9 @@ an earlier stage or parses, with Dependabot's own pattern, into an image with a 
 
 `FROM ${PYTHON_IMAGE}` did not (dependabot-core#2057): the pattern needs a literal image name, so
 the `docker` entry of .github/dependabot.yml did nothing.
+
+And its pip entry groups the image's pins apart from the tools' without naming a package, so it
+holds for any app's dependencies.
 """
 
 import re
@@ -10,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from pipeline import locks
 
 ROOT = Path(__file__).parents[3]
 
@@ -134,3 +139,54 @@ def test_dependabot_proposes_no_other_python_minor_than_python_version():
     ignored = {rule["dependency-name"]: set(rule.get("update-types", ["all"]))
                for rule in docker.get("ignore", [])}
     assert ignored == {"python": {"version-update:semver-major", "version-update:semver-minor"}}
+
+
+# Ported from dependabot-core at 15ebe5ee49cb4d1aeb5ced065e1b64496c95b5b1:
+# python/lib/dependabot/python/file_parser.rb (group_from_filename: a requirements file's pins are
+# "dev-dependencies" when its name holds "dev") and python/lib/dependabot/python.rb (pip's
+# production check: a pin is production when any of its files gives it one of these groups).
+def dependabot_groups(filename):
+    return ["dev-dependencies"] if "dev" in filename else ["dependencies"]
+
+
+def production(groups):
+    return not groups or bool({"default", "install_requires", "dependencies"} & set(groups))
+
+
+def dependency_types(lock_files):
+    """Each pin of the locks, as Dependabot types it: production or development."""
+    groups = {}
+    for lock in lock_files:
+        for name in locks.pins(lock)[0]:
+            groups.setdefault(name, []).extend(dependabot_groups(lock.name))
+    return {name: "production" if production(found) else "development"
+            for name, found in groups.items()}
+
+
+def test_the_port_types_a_pin_by_the_files_that_hold_it(tmp_path):
+    (tmp_path / "requirements.txt").write_text("flask==3.1.0\n")
+    (tmp_path / "requirements-dev.txt").write_text("flask==3.1.0\npytest==8.0.0\n")
+    assert dependency_types([tmp_path / "requirements.txt", tmp_path / "requirements-dev.txt"]) \
+        == {"flask": "production", "pytest": "development"}
+
+
+def test_dependabot_groups_the_images_pins_apart_from_the_tools_naming_none():
+    config = yaml.safe_load((ROOT / ".github/dependabot.yml").read_text())
+    (pip,) = [u for u in config["updates"] if u["package-ecosystem"] == "pip"]
+    # Dependabot puts a pin in the first group that matches it.
+    rules = list(pip["groups"].items())
+    assert all(set(group) == {"dependency-type"} for _, group in rules), rules
+
+    def group(kind):
+        return next(name for name, rule in rules if rule["dependency-type"] == kind)
+
+    folder = ROOT / pip["directory"].lstrip("/")
+    lock_files = [folder / source.replace(".in", ".txt") for source in locks.SOURCES]
+    typed = dependency_types(lock_files)
+    runtime = set(locks.pins(folder / "requirements.txt")[0])
+    build = set(locks.pins(folder / "requirements-build.txt")[0])
+    assert runtime and build
+    image = {name for name, kind in typed.items() if group(kind) == "image"}
+    tools = {name for name, kind in typed.items() if group(kind) == "tools"}
+    assert image == runtime | build  # the app's own dependencies and uv: what builds the image
+    assert tools == set(typed) - image and "pytest" in tools
