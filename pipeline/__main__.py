@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("adopt", help="make this copy of the template your project")
-    p.add_argument("--name", required=True, help="the image's name, e.g. blog")
+    p.add_argument("--name", required=True, help="the image's name, e.g. my-app")
     p.add_argument("--app", default="", help="your app's package (default: the Dockerfile's)")
     p.set_defaults(func=cmd_adopt)
 

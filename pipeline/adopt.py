@@ -46,7 +46,7 @@ class Plan:
 def check(root: Path, name: str, app: str) -> None:
     if not NAME.fullmatch(name):
         raise PipelineError(f"NAME={name!r} is not an image name: lowercase letters, digits and "
-                            "separators (. _ -), e.g. NAME=blog")
+                            "separators (. _ -), e.g. NAME=my-app")
     if app in {"server", "pipeline", "tests", "scripts", "template"}:
         raise PipelineError(f"APP={app!r} is a name the template's own folders take: rename "
                             "your package")

@@ -50,7 +50,7 @@ def test_adopting_another_app_removes_the_sample_and_names_the_package(template)
     drop_in_the_blog(template)
     (template.path / "tests/conftest.py").write_text("# the blog's own conftest\n")
     template.commit("the blog's conftest replaces the sample's")
-    done = adopt(template, "NAME=blog", "APP=blog")
+    done = adopt(template, "NAME=journal", "APP=blog")
     assert done.returncode == 0, done.stderr
     assert not (template.path / "src/app").exists()
     tests = sorted(p.name for p in (template.path / "tests").iterdir())
@@ -58,11 +58,19 @@ def test_adopting_another_app_removes_the_sample_and_names_the_package(template)
     assert (template.path / "tests/conftest.py").read_text() == "# the blog's own conftest\n"
     dockerfile = (template.path / "Dockerfile").read_text()
     assert "\nARG APP=blog\n" in dockerfile and "ARG APP=app" not in dockerfile
-    assert "wrote .dockerignore" not in done.stdout  # src/ is sent whatever the package
     smoke = (template.path / "smoke.txt").read_text()
     assert "Hello World" not in smoke and "/nope" not in smoke and smoke.startswith("# What")
     template.commit("adopted")
-    assert adopt(template, "NAME=blog", "APP=blog").stdout.startswith("adopted already")
+    # Each name once, outside the app's own code and tests and the README (the adopter's prose).
+    assert grep(template, "blog") == ["Dockerfile:ARG APP=blog"]
+    assert grep(template, "journal") == ["Makefile:IMAGE ?= journal"]
+    assert adopt(template, "NAME=journal", "APP=blog").stdout.startswith("adopted already")
+
+
+def grep(project, word):
+    found = subprocess.run(["git", "grep", "-w", word, "--", ".", ":!src", ":!tests",
+                            ":!README.md"], cwd=project.path, capture_output=True, text=True)
+    return found.stdout.splitlines()
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -70,7 +78,7 @@ def test_adopting_another_app_removes_the_sample_and_names_the_package(template)
                                  "__init__.py) or module here: add your app there, commit it, "
                                  "then run make adopt again"),
     (["NAME=My Blog"], "error: NAME='My Blog' is not an image name: lowercase letters, digits "
-                       "and separators (. _ -), e.g. NAME=blog"),
+                       "and separators (. _ -), e.g. NAME=my-app"),
     (["NAME=blog", "APP=server"], "error: APP='server' is a name the template's own folders "
                                   "take: rename your package"),
 ])
