@@ -173,6 +173,12 @@ def cmd_deploy_target(args: argparse.Namespace) -> None:
     print(deploy.main(args.env, args.ref, args.version, Path(args.artifacts)).ref)
 
 
+def cmd_digest_ref(args: argparse.Namespace) -> None:
+    from pipeline import deploy
+
+    print(*deploy.split(args.ref))
+
+
 def cmd_smoke(args: argparse.Namespace) -> None:
     from pipeline import smoke
 
@@ -231,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--version", default="", help="production: the release tag naming REF")
     p.add_argument("--artifacts", default="artifacts")
     p.set_defaults(func=cmd_deploy_target)
+
+    p = sub.add_parser("digest-ref", help="a digest reference's repository and digest, or a "
+                       "refusal")
+    p.add_argument("ref", help="<registry>/<repo>@sha256:...")
+    p.set_defaults(func=cmd_digest_ref)
 
     p = sub.add_parser("smoke", help="ask a running image the template's and smoke.txt's requests")
     p.add_argument("url", help="where the image answers, e.g. http://127.0.0.1:32768")

@@ -45,10 +45,7 @@ def target(env: str, ref: str, version: str, published: dict[str, object] | None
             raise PipelineError("no REF, and no artifacts/published.json: run make pipeline, or "
                                 "give REF=<registry>/<repo>@sha256:...")
         ref = f"{published['image']}@{published['digest']}"
-    found = DIGEST_REF.match(ref)
-    if not found:
-        raise PipelineError(f"REF={ref!r}: deploy by digest (<registry>/<repo>@sha256:...), "
-                            "never by tag")
+    repo, digest = split(ref)
     tag = TAGS[env] or version.removeprefix("v")  # the git tag vX.Y.Z, or X.Y.Z
     if not tag and published and f"{published['image']}@{published['digest']}" == ref:
         tags = published.get("tags")
@@ -56,7 +53,16 @@ def target(env: str, ref: str, version: str, published: dict[str, object] | None
     if env == "production" and not release(tag):
         raise PipelineError("production runs a release: give VERSION=X.Y.Z, the release tag "
                             "that names REF")
-    return Target(env, found["repo"], found["digest"], tag)
+    return Target(env, repo, digest, tag)
+
+
+def split(ref: str) -> tuple[str, str]:
+    """`<registry>/<repo>@sha256:...` as its repository and digest; a tag is refused."""
+    found = DIGEST_REF.match(ref)
+    if not found:
+        raise PipelineError(f"REF={ref!r}: deploy by digest (<registry>/<repo>@sha256:...), "
+                            "never by tag")
+    return found["repo"], found["digest"]
 
 
 def check(chosen: Target, lookup: Callable[[str], str | None]) -> None:

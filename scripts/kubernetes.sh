@@ -5,9 +5,11 @@
 set -euo pipefail
 env=${1:?usage: kubernetes.sh staging|production REGISTRY/REPO@sha256:...}
 ref=${2:?usage: kubernetes.sh staging|production REGISTRY/REPO@sha256:...}
-overlay=$(dirname "$0")/../deploy/kubernetes/$env
+root=$(dirname "$0")/..
+overlay=$root/deploy/kubernetes/$env
 [ -f "$overlay/kustomization.yaml" ] || { echo "error: ENV=$env: expected staging or production" >&2; exit 1; }
-[[ $ref =~ ^[^@[:space:]]+@sha256:[0-9a-f]{64}$ ]] || { echo "error: REF=$ref: deploy by digest (<registry>/<repo>@sha256:...), never by tag" >&2; exit 1; }
+# The deploy stage's own reading of a digest reference (pipeline/deploy.py).
+split=$(cd "$root" && "${PYTHON:-python3}" -m pipeline digest-ref "$ref") || exit 1
 render=$(mktemp -d)
 trap 'rm -rf "$render"' EXIT
 # A kustomization of its own, beside none of the repository's files: the overlay stays untouched.
@@ -15,7 +17,7 @@ cat >"$render/kustomization.yaml" <<YAML
 resources: [$(realpath --relative-to="$render" "$overlay")]
 images:
   - name: app
-    newName: ${ref%@*}
-    digest: ${ref#*@}
+    newName: ${split% *}
+    digest: ${split#* }
 YAML
 kubectl kustomize "$render"

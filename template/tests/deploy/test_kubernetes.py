@@ -92,7 +92,7 @@ def test_the_validation_refuses_what_the_api_would():
 @pytest.mark.parametrize(("env", "ref", "message"), [
     ("dev", REF, "error: ENV=dev: expected staging or production"),
     ("staging", "registry.example/team/shop:1.0.0",
-     "error: REF=registry.example/team/shop:1.0.0: deploy by digest"),
+     "error: REF='registry.example/team/shop:1.0.0': deploy by digest"),
 ])
 def test_a_wrong_environment_or_a_tag_renders_nothing(env, ref, message):
     done = subprocess.run([str(ROOT / "scripts/kubernetes.sh"), env, ref], capture_output=True,
