@@ -222,3 +222,21 @@ def test_a_docker_failure_is_one_line_with_the_clis_words():
     with pytest.raises(PipelineError, match=r"^docker image inspect unit.test/no-such-image:1 "
                                             r"failed: .*No such image"):
         docker("image", "inspect", "unit.test/no-such-image:1")
+
+
+def test_sign_refuses_a_public_key_without_its_private_half_and_makes_no_pair(tmp_path):
+    """A verifier's machine holds only the .pub: a new pair there would replace the key every
+    signature was checked with."""
+    (tmp_path / "published.json").write_text(json.dumps(
+        {"image": "127.0.0.1:5000/shop", "digest": "sha256:" + "a" * 64}))
+    (tmp_path / "team.pub").write_text("the team's public key\n")
+    env = {**os.environ, "ARTIFACTS": str(tmp_path), "COSIGN_KEY": str(tmp_path / "team.key"),
+           "PYTHON": sys.executable}
+    done = subprocess.run([str(ROOT / "scripts/sign.sh")], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"sign: {tmp_path}/team.pub has no private key {tmp_path}/team.key beside it: sign "
+        "where the key is")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["published.json", "team.pub"]
+    assert (tmp_path / "team.pub").read_text() == "the team's public key\n"
