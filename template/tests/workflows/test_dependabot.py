@@ -142,38 +142,40 @@ def test_dependabot_proposes_no_other_python_minor_than_python_version():
 
 
 # Ported from dependabot-core at 15ebe5ee49cb4d1aeb5ced065e1b64496c95b5b1:
-# python/lib/dependabot/python/file_parser.rb (group_from_filename: a requirements file's pins are
-# "dev-dependencies" when its name holds "dev") and python/lib/dependabot/python.rb (pip's
-# production check: a pin is production when any of its files gives it one of these groups).
-def dependabot_groups(filename):
-    return ["dev-dependencies"] if "dev" in filename else ["dependencies"]
+# python/lib/dependabot/python/file_parser.rb (group_from_filename: a requirement is in
+# "dev-dependencies" when its file's path holds "dev") and python/lib/dependabot/python.rb (pip's
+# production check: production when any of its files gives it one of these groups). A pip-compile
+# lock's pins are no file's requirements (pip_compile_file_matcher.rb): version updates move the
+# .in files' requirements, and a lock's other pins follow them.
+def dependabot_groups(path):
+    return ["dev-dependencies"] if "dev" in path else ["dependencies"]
 
 
 def production(groups):
     return not groups or bool({"default", "install_requires", "dependencies"} & set(groups))
 
 
-def dependency_types(lock_files):
-    """Each pin of the locks, as Dependabot types it: production or development."""
+def dependency_types(sources):
+    """Each requirement of the .in files, as Dependabot types it: production or development."""
     groups = {}
-    for lock in lock_files:
-        for name in locks.pins(lock)[0]:
-            groups.setdefault(name, []).extend(dependabot_groups(lock.name))
+    for source in sources:
+        for name in locks.requirements(source):
+            groups.setdefault(name, []).extend(dependabot_groups(source.name))
     return {name: "production" if production(found) else "development"
             for name, found in groups.items()}
 
 
-def test_the_port_types_a_pin_by_the_files_that_hold_it(tmp_path):
-    (tmp_path / "requirements.txt").write_text("flask==3.1.0\n")
-    (tmp_path / "requirements-dev.txt").write_text("flask==3.1.0\npytest==8.0.0\n")
-    assert dependency_types([tmp_path / "requirements.txt", tmp_path / "requirements-dev.txt"]) \
+def test_the_port_types_a_requirement_by_the_files_that_hold_it(tmp_path):
+    (tmp_path / "requirements.in").write_text("flask\n")
+    (tmp_path / "requirements-dev.in").write_text("-c requirements.txt\nflask\npytest\n")
+    assert dependency_types([tmp_path / "requirements.in", tmp_path / "requirements-dev.in"]) \
         == {"flask": "production", "pytest": "development"}
 
 
-def test_dependabot_groups_the_images_pins_apart_from_the_tools_naming_none():
+def test_dependabot_groups_the_images_requirements_apart_from_the_tools_naming_none():
     config = yaml.safe_load((ROOT / ".github/dependabot.yml").read_text())
     (pip,) = [u for u in config["updates"] if u["package-ecosystem"] == "pip"]
-    # Dependabot puts a pin in the first group that matches it.
+    # Dependabot puts a dependency in the first group that matches it.
     rules = list(pip["groups"].items())
     assert all(set(group) == {"dependency-type"} for _, group in rules), rules
 
@@ -181,10 +183,9 @@ def test_dependabot_groups_the_images_pins_apart_from_the_tools_naming_none():
         return next(name for name, rule in rules if rule["dependency-type"] == kind)
 
     folder = ROOT / pip["directory"].lstrip("/")
-    lock_files = [folder / source.replace(".in", ".txt") for source in locks.SOURCES]
-    typed = dependency_types(lock_files)
-    runtime = set(locks.pins(folder / "requirements.txt")[0])
-    build = set(locks.pins(folder / "requirements-build.txt")[0])
+    typed = dependency_types([folder / source for source in locks.SOURCES])
+    runtime = set(locks.requirements(folder / "requirements.in"))
+    build = set(locks.requirements(folder / "requirements-build.in"))
     assert runtime and build
     image = {name for name, kind in typed.items() if group(kind) == "image"}
     tools = {name for name, kind in typed.items() if group(kind) == "tools"}
