@@ -124,7 +124,8 @@ def test_the_probe_fails_when_nothing_answers(monkeypatch, capsys):
     port = free_port()
     monkeypatch.setenv("PORT", str(port))
     assert probe.main() == 1
-    assert capsys.readouterr().err.startswith(f"/dev/shm/server-{port}.sock: [Errno 2]")
+    # No socket file, or one a stopped server left behind: either way nothing answers.
+    assert capsys.readouterr().err.startswith(f"/dev/shm/server-{port}.sock: [Errno ")
 
 
 def test_the_probe_fails_on_an_answer_other_than_200(monkeypatch, capsys, tmp_path):
