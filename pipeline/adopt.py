@@ -16,8 +16,7 @@ from pipeline.gitref import git
 # What only proves the template: its own tests, benchmark and CI machine, its CI entry point, the
 # workflow that adopts a repository made from it on GitHub.
 TEMPLATE = ("template", ".ci", ".github/workflows/adopt.yml")
-# The adopter's code lives in src/; the sample is the package src/app.
-SOURCE = "src"
+# The sample is the package src/app.
 SAMPLE = "app"
 # The first line of each of the sample's own test files, and the line after which smoke.txt
 # holds the sample's requests.
@@ -50,12 +49,10 @@ def check(root: Path, name: str, app: str) -> None:
     if app in {"server", "pipeline", "tests", "scripts", "template"}:
         raise PipelineError(f"APP={app!r} is a name the template's own folders take: rename "
                             "your package")
-    source = root / SOURCE
-    if not PACKAGE.fullmatch(app) or not ((source / app / "__init__.py").is_file()
-                                          or (source / f"{app}.py").is_file()):
-        raise PipelineError(f"APP={app!r}: no package {SOURCE}/{app}/ (a folder with __init__.py) "
-                            "or module here: add your app there, commit it, then run make adopt "
-                            "again")
+    if not PACKAGE.fullmatch(app) or not base.source(root, app):
+        raise PipelineError(f"APP={app!r}: no package {base.SOURCE}/{app}/ (a folder with "
+                            "__init__.py) or module here: add your app there, commit it, then run "
+                            "make adopt again")
 
 
 def sample_files(root: Path) -> list[str]:
@@ -82,7 +79,7 @@ def readme(text: str, name: str) -> str:
 def plan(root: Path, name: str, app: str) -> Plan:
     made = Plan(delete=[p for p in TEMPLATE if (root / p).exists()])
     if app != SAMPLE:
-        sample = f"{SOURCE}/{SAMPLE}"
+        sample = f"{base.SOURCE}/{SAMPLE}"
         made.delete += [sample] if (root / sample).exists() else []
         made.delete += sample_files(root)
         smoke = root / "smoke.txt"

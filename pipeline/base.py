@@ -23,6 +23,8 @@ REF = re.compile(r"^(?P<name>[^:@\s]+):(?P<tag>[\w][\w.-]*)@sha256:[0-9a-f]{64}$
 VERSION = re.compile(r"^(?P<version>\d+\.\d+)(?:[.-]|$)")
 # The app's package, named once: the image copies it and the server serves it.
 APP = re.compile(r"^ARG APP=(?P<app>\S+)$", re.M)
+# The adopter's code: the image copies this folder and puts it on the path.
+SOURCE = "src"
 
 
 def ref(dockerfile: Path = DOCKERFILE) -> str:
@@ -44,6 +46,13 @@ def app(dockerfile: Path = DOCKERFILE) -> str:
         raise PipelineError(f"{dockerfile.name}: no `ARG APP=<package>` line: restore it from "
                             "the template")
     return found["app"]
+
+
+def source(root: Path, name: str) -> str | None:
+    """The file that makes `name` a top-level package or module of src/, relative to root."""
+    found = [p for p in (f"{SOURCE}/{name}/__init__.py", f"{SOURCE}/{name}.py")
+             if (root / p).is_file()]
+    return found[0] if found else None
 
 
 def python_version(reference: str) -> str:

@@ -122,15 +122,16 @@ def check_context(dockerfile: Path = base.DOCKERFILE) -> str:
     app = base.app(dockerfile)
     top = app.partition(":")[0].split(".")[0]
     root = dockerfile.parent
-    found = [p for p in (f"src/{top}/__init__.py", f"src/{top}.py") if (root / p).is_file()]
+    found = base.source(root, top)
     if not found:
-        raise PipelineError(f"the Dockerfile serves {app} (ARG APP) but src/ has no package or "
-                            f"module {top}: put your app in src/{top}/, or set ARG APP to it")
+        raise PipelineError(f"the Dockerfile serves {app} (ARG APP) but {base.SOURCE}/ has no "
+                            f"package or module {top}: put your app in {base.SOURCE}/{top}/, or "
+                            "set ARG APP to it")
     ignore = root / ".dockerignore"
     rules = gitref.ignores(ignore.read_text() if ignore.is_file() else "")
-    if not gitref.in_context(found[0], rules):
+    if not gitref.in_context(found, rules):
         raise PipelineError(f"the Dockerfile serves {app} (ARG APP) but .dockerignore leaves "
-                            f"{found[0]} out: keep `!src/` in it")
+                            f"{found} out: keep `!{base.SOURCE}/` in it")
     return app
 
 
