@@ -5,6 +5,7 @@ import pytest
 from template.tests.support.registry import registry, trivy_cache, trivy_db  # noqa: F401
 from template.tests.support.sshd import sshd  # noqa: F401
 from template.tests.support.swarm import swarm  # noqa: F401
+from template.tests.docker import BUILT, remove
 
 
 # The template's own kinds of test (template.mk's -m expressions name them).
@@ -17,6 +18,13 @@ MARKERS = [
 def pytest_configure(config):
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_images():
+    """The engine outlives the session: the images its tests built go with it."""
+    yield
+    remove(BUILT)
 
 
 # Figures a test measures (a deploy's requests and latency), printed at the end of every run.

@@ -61,10 +61,30 @@ def copy_context(dest):
     return dest
 
 
+# The tags build() made, removed at the end of the session (the engine outlives it).
+BUILT = []
+
+
 def build(context, *args, tag=None):
     tag = tag or f"python-app-test:{uuid.uuid4().hex[:8]}"
     docker("buildx", "build", "--load", *base_args(), "-t", tag, *args, str(context))
+    BUILT.append(tag)
     return tag
+
+
+def images():
+    """Every image reference the engine holds: repo:tag, or repo@digest where untagged."""
+    lines = docker("image", "ls", "--digests", "--format",
+                   "{{.Repository}}\t{{.Tag}}\t{{.Digest}}").stdout
+    rows = [line.split("\t") for line in lines.splitlines()]
+    return [f"{repo}:{tag}" if tag != "<none>" else f"{repo}@{digest}"
+            for repo, tag, digest in rows if repo != "<none>"]
+
+
+def remove(refs):
+    """Untag what a session made; a reference already gone is no error."""
+    if refs:
+        docker("rmi", "-f", *refs, check=False)
 
 
 def inspect(ref, template="{{json .}}"):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from template.tests.docker import ROOT, DOCKER, engine_or_fail
+from template.tests.docker import ROOT, DOCKER, engine_or_fail, images, remove
 from template.tests.support.trivydb import PipAdvisory, pack, push, write_db
 
 # The advisories the scan gate is tested with. jinja2 3.1.6 really fixed a sandbox escape; the
@@ -80,6 +80,8 @@ def registry(tmp_path_factory):
     subprocess.run(["scripts/registry.sh", "start"], cwd=ROOT, env=env, check=True)
     yield Registry(address)
     subprocess.run(["scripts/registry.sh", "stop"], cwd=ROOT, env=env, check=True)
+    # What the session pulled from it: the next session's registry has another port.
+    remove([ref for ref in images() if ref.startswith(f"{address}/")])
 
 
 @pytest.fixture(scope="session")
