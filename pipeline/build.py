@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import PipelineError, base, docker, gitref, registry, run, tags
+from server.app import package
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def execute(spec: Build) -> run.Platform:
 def check_context(dockerfile: Path = base.DOCKERFILE) -> str:
     """What ARG APP names must be in src/ and reach the build (.dockerignore is an allowlist)."""
     app = base.app(dockerfile)
-    top = app.partition(":")[0].split(".")[0]
+    top = package(app)  # as the server finds it
     root = dockerfile.parent
     found = base.source(root, top)
     if not found:

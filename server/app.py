@@ -15,12 +15,17 @@ FACTORIES = ("create_app", "make_app")
 OBJECTS = ("app", "application")
 
 
+def package(target: str) -> str:
+    """The top-level package or module of `package`, `module` or `module:name`."""
+    return target.partition(":")[0].split(".")[0]
+
+
 def check(target: str) -> None:
     """Fails when the target's package is not there, without importing it (the server's master
     must not import the app: its workers would inherit it, and --reload would serve old code)."""
-    package = target.partition(":")[0].split(".")[0]
-    if not package.isidentifier() or importlib.util.find_spec(package) is None:
-        raise ConfigError(f"APP={target!r}: no package or module {package!r} to serve")
+    name = package(target)
+    if not name.isidentifier() or importlib.util.find_spec(name) is None:
+        raise ConfigError(f"APP={target!r}: no package or module {name!r} to serve")
 
 
 def load(target: str) -> Wsgi:
