@@ -62,11 +62,12 @@ def test_the_app_user_owns_and_can_write_its_instance_folder_alone(run):
     container.wait_until_answering()
     owned = docker("exec", "-u", "0", container.name, "find", "/", "-xdev", "-user", "10001")
     assert owned.stdout.split() == ["/app/src/instance"]
-    paths = ["/app", "/app/app", "/app/app/__init__.py", "/app/server", "/app/server/app.py",
-             "/opt/venv", "/opt/venv/bin/gunicorn"]
+    paths = ["/app", "/app/src", "/app/src/app", "/app/src/app/__init__.py", "/app/server",
+             "/app/server/app.py", "/opt/venv", "/opt/venv/bin/gunicorn"]
+    # A path that is not there is reported too: it would pass for not writable.
     writable = container.exec(
-        "python", "-c", "import os, sys; print([p for p in sys.argv[1:] if os.access(p, os.W_OK)])",
-        *paths,
+        "python", "-c", "import os, sys; print([p for p in sys.argv[1:] "
+        "if not os.path.exists(p) or os.access(p, os.W_OK)])", *paths,
     )
     assert writable.stdout.strip() == "[]"
 
