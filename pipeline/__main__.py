@@ -158,7 +158,7 @@ def cmd_adopt(args: argparse.Namespace) -> None:
         return
     print("\n".join(done))
     print(f"""
-adopted: the image is {args.name} (make), the app is src/{app} (Dockerfile, ARG APP).
+adopted: the image is {args.name} (Makefile, IMAGE), it serves {app} (Dockerfile, ARG APP).
 Next:
   1. requirements.in: your app's dependencies (keep gunicorn), then make lock
   2. smoke.txt: requests the running image must answer
@@ -173,6 +173,17 @@ def cmd_deploy_target(args: argparse.Namespace) -> None:
     print(deploy.main(args.env, args.ref, args.version, Path(args.artifacts)).ref)
 
 
+def cmd_env(args: argparse.Namespace) -> None:
+    """Check the env files (make check), or print an environment's settings."""
+    from pipeline import env
+
+    root = Path(".")
+    if args.check:
+        print("env files hold settings, no credential: " + (", ".join(env.check(root)) or "none"))
+        return
+    print(env.render(env.settings(root, args.environment)), end="")
+
+
 def cmd_digest_ref(args: argparse.Namespace) -> None:
     from pipeline import deploy
 
@@ -180,9 +191,15 @@ def cmd_digest_ref(args: argparse.Namespace) -> None:
 
 
 def cmd_smoke(args: argparse.Namespace) -> None:
+    """The smoke stage: every platform of the run record, or only smoke.txt's requests of a
+    server already running at URL."""
     from pipeline import smoke
 
-    print(", ".join(smoke.main(args.url, args.version, Path(args.requests))))
+    if args.url:
+        print(", ".join(smoke.main(args.url, args.version, Path(args.requests))))
+        return
+    for line in smoke.stage(Path(args.artifacts)):
+        print(line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,14 +255,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--artifacts", default="artifacts")
     p.set_defaults(func=cmd_deploy_target)
 
+    p = sub.add_parser("env", help="the app's settings for an environment (env/), or --check")
+    p.add_argument("environment", nargs="?", default="", help="staging or production")
+    p.add_argument("--check", action="store_true", help="refuse bad lines and credentials")
+    p.set_defaults(func=cmd_env)
+
     p = sub.add_parser("digest-ref", help="a digest reference's repository and digest, or a "
                        "refusal")
     p.add_argument("ref", help="<registry>/<repo>@sha256:...")
     p.set_defaults(func=cmd_digest_ref)
 
-    p = sub.add_parser("smoke", help="ask a running image the template's and smoke.txt's requests")
-    p.add_argument("url", help="where the image answers, e.g. http://127.0.0.1:32768")
-    p.add_argument("--version", required=True, help="the version the image's label says")
+    p = sub.add_parser("smoke", help="run each built image and ask it the template's and "
+                       "smoke.txt's requests")
+    p.add_argument("--artifacts", default="artifacts")
+    p.add_argument("--url", default="", help="only ask a server already running there")
+    p.add_argument("--version", default="dev", help="with --url: the version it must report")
     p.add_argument("--requests", default="smoke.txt")
     p.set_defaults(func=cmd_smoke)
 
