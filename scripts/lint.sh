@@ -16,3 +16,4 @@ mapfile -t shells < <(git ls-files --cached --others --exclude-standard -- '*.sh
 "$bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
 "$bin/check-jsonschema" --builtin-schema vendor.dependabot .github/dependabot.yml
 "$PYTHON" -m pipeline ignores .trivyignore.yaml
+"$PYTHON" -m pipeline env --check
