@@ -10,7 +10,8 @@ trap 'rm -rf "$out"' EXIT
 scripts/lint.sh >"$out/lint" 2>&1 &
 lint=$!
 code=0
-"$bin/pytest" -q -p no:cacheprovider -m "not container and not registry" --no-cov >"$out/unit" 2>&1 || code=$?
+"$bin/pytest" -q -p no:cacheprovider -m "not container and not registry" --cov \
+  --cov-report=term >"$out/unit" 2>&1 || code=$?
 wait "$lint" || { cat "$out/lint"; echo "error: lint failed (above): fix it, then make lint"; exit 1; }
 cat "$out/lint" "$out/unit"
 [ "$code" = 0 ] || { echo "error: unit tests failed (above): make unit"; exit "$code"; }

@@ -2,6 +2,7 @@
 
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,11 @@ def importable(apps, monkeypatch):
     yield apps
     for name in [m for m in sys.modules if m.split(".")[0] in ("xshop", "xplain")]:
         del sys.modules[name]
+
+
+def pytest_collection_modifyitems(items):
+    """The server's own tests: a warning is an error (an app's tests keep them warnings)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.filterwarnings("error"))

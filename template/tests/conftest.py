@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 # The registry, Trivy DB, swarm and SSH server fixtures, shared by the pipeline's, the
@@ -43,3 +45,11 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.section("figures")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def pytest_collection_modifyitems(items):
+    """The template's own tests: a warning is an error (an app's tests keep them warnings)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.filterwarnings("error"))
