@@ -97,30 +97,47 @@ COPY tests/ tests/
 COPY src/ src/
 RUN python -m pytest -p no:cacheprovider tests
 
+# The app's own files: everything in src/ (its package, and the folders beside it: migrations,
+# translations, config) but the instance folder and a developer's local secrets (.dockerignore).
+FROM deps AS app
+WORKDIR /app/src
+COPY src/ ./
+# The app's build step, if it has one: runs with the dependencies, in src/; what it writes there
+# ships. For example:
+# RUN pybabel compile -d app/translations
+
 FROM deps AS runtime
-WORKDIR /app
+# src/ is the app's root, as its repository's root is on a laptop: every process starts here, so
+# paths relative to it (migrations/, config files) resolve as they do there.
+WORKDIR /app/src
 # Flask's instance folder (src/instance, beside the app's package) is the one place the app may
 # write: a volume, so a read-only container gets one; smoke mounts a tmpfs there, production a
 # named volume.
-RUN install -d -o 10001 -g 10001 src/instance
+RUN install -d -o 10001 -g 10001 instance
 VOLUME /app/src/instance
-# The project's layout: src/ is importable here as in the tests, server/ from the working folder.
+# src/ is importable as in the tests; server/ beside it.
 ENV PORT=80 \
-    PYTHONPATH=/app/src
+    PYTHONPATH=/app/src:/app
 USER 10001:10001
 EXPOSE 80
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
     CMD ["python", "-m", "server.probe"]
-# gunicorn is PID 1: SIGTERM drains in-flight requests within graceful_timeout, then exits 0.
-CMD ["gunicorn", "--config", "server/gunicorn.conf.py"]
-COPY --link server/ server/
+# Every process (the server, a Procfile's release and workers, `docker run IMAGE flask ...`) gets
+# the secrets mounted in /run/secrets as environment variables of their own names.
+ENTRYPOINT ["python", "-m", "server.entry"]
+# gunicorn is PID 1 (the entry point execs it): SIGTERM drains in-flight requests within
+# graceful_timeout, then exits 0.
+CMD ["gunicorn", "--config", "/app/server/gunicorn.conf.py"]
+COPY --link server/ /app/server/
 # The last layer, and the only one an app change makes: --link builds it apart from the layers
 # below, which are reused as they are (not copied again, not re-exported). Root-owned: the app
 # user can write none of it. Not precompiled: compiling a small app takes about 0.5 ms per worker
 # (measured), a RUN to precompile it would add about 0.4 s to every app-change build.
 ARG APP
-ENV APP=$APP
-COPY --link src/ src/
+# FLASK_APP: `flask` commands (flask db upgrade) find the app as the server does.
+ENV APP=$APP \
+    FLASK_APP=$APP
+COPY --link --from=app /app/src/ ./
 # Build information is configuration, not a layer: a new commit reuses every layer above.
 ARG VERSION=dev \
     REVISION=unknown \

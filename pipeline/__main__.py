@@ -167,10 +167,28 @@ Next:
 
 
 def cmd_deploy_target(args: argparse.Namespace) -> None:
-    """The digest to deploy, once it is the one the environment's tag names."""
-    from pipeline import deploy
+    """The digest to deploy, once it is the one the environment's tag names, and the app's
+    settings, secrets and Procfile read (the first missing secret refused)."""
+    from pipeline import deploy, env, procfile
 
+    root = Path(".")
+    env.settings(root, args.env)
+    env.values(root, os.environ)
+    procfile.read(root)
     print(deploy.main(args.env, args.ref, args.version, Path(args.artifacts)).ref)
+
+
+def cmd_swarm(args: argparse.Namespace) -> None:
+    """Deploy a checked digest to the swarm (pipeline/swarm.py)."""
+    import time
+
+    from pipeline import swarm
+
+    started = time.monotonic()
+    chosen = swarm.plan(Path("."), args.ref, args.env, args.stack, os.environ)
+    said = swarm.deploy(Path("."), chosen)
+    took = time.monotonic() - started
+    print(f"deployed {args.ref} to {args.env} ({args.stack}) in {took:.0f} s; {said}")
 
 
 def cmd_env(args: argparse.Namespace) -> None:
@@ -182,6 +200,13 @@ def cmd_env(args: argparse.Namespace) -> None:
         print("env files hold settings, no credential: " + (", ".join(env.check(root)) or "none"))
         return
     print(env.render(env.settings(root, args.environment)), end="")
+
+
+def cmd_dev(args: argparse.Namespace) -> None:
+    """Writes make dev's Compose file for the Procfile and the secrets; prints its path."""
+    from pipeline import dev
+
+    print(dev.main())
 
 
 def cmd_digest_ref(args: argparse.Namespace) -> None:
@@ -259,6 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("environment", nargs="?", default="", help="staging or production")
     p.add_argument("--check", action="store_true", help="refuse bad lines and credentials")
     p.set_defaults(func=cmd_env)
+
+    p = sub.add_parser("dev", help="make dev's Compose file: the Procfile's processes, secrets")
+    p.set_defaults(func=cmd_dev)
+
+    p = sub.add_parser("swarm", help="deploy a checked digest to the swarm (scripts/deploy.sh)")
+    p.add_argument("--env", required=True, help="staging or production")
+    p.add_argument("--ref", required=True, help="<registry>/<repo>@sha256:...")
+    p.add_argument("--stack", required=True)
+    p.set_defaults(func=cmd_swarm)
 
     p = sub.add_parser("digest-ref", help="a digest reference's repository and digest, or a "
                        "refusal")

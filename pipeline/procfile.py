@@ -14,6 +14,7 @@ from pipeline import PipelineError
 
 FILE = "Procfile"
 RELEASE = "release"
+WEB = "app"  # the web service's name in every deploy target
 LINE = re.compile(r"^(?P<name>[A-Za-z0-9_-]+):\s*(?P<command>.*?)\s*$")
 NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
 # Characters that need a shell: such a command runs under `sh -c`, any other is exec'd as it is
@@ -54,6 +55,9 @@ def parse(text: str, name: str = FILE) -> Processes:
         if kind == "web":
             raise PipelineError(f"{where}: web is the image's server (APP names what it "
                                 "serves): remove the line")
+        if kind == WEB:
+            raise PipelineError(f"{where}: {WEB} is the web service's name: call the process "
+                                "otherwise, e.g. worker")
         if not NAME.fullmatch(kind):
             raise PipelineError(f"{where}: {kind!r} is not a process name: lowercase letters, "
                                 "digits and -, e.g. worker")

@@ -139,8 +139,17 @@ def test_secrets_reach_uv_and_no_layer(context, tmp_path):
 
 
 def test_the_build_context_is_an_allowlist(context, tmp_path):
-    """What `docker build .` sends: the allowlisted files only, whatever else lies around."""
+    """What `docker build .` sends: the allowlisted files only, whatever else lies around; a
+    developer's secrets never, wherever they lie; the app's committed settings neither."""
     (context / ".env").write_text("SECRET=1\n")
+    secrets = ["src/.env", "src/app/.env.local", "src/id_ed25519", "src/app/certs/server.key",
+               "src/app/certs/server.pem", "tests/.env"]
+    for name in secrets:
+        (context / name).parent.mkdir(parents=True, exist_ok=True)
+        (context / name).write_text("SECRET_KEY=s3cr3t\n")
+    (context / "env").mkdir()
+    (context / "env/app.env").write_text("LOG_TO_STDOUT=1\n")
+    (context / "Procfile").write_text("release: flask db upgrade\n")
     (context / "notes.txt").write_text("x\n")
     (context / ".git").mkdir()
     (context / "src/app/__pycache__").mkdir()
@@ -159,7 +168,10 @@ def test_the_build_context_is_an_allowlist(context, tmp_path):
     assert sent == {"src", "server", "tests", "requirements.txt", "requirements-dev.txt",
                     "requirements-build.txt", "pyproject.toml", ".flake8"}
     with tarfile.open(tmp_path / "context.tar") as tar:
-        assert not [n for n in tar.getnames() if "__pycache__" in n or n.endswith(".pyc")]
+        names = tar.getnames()
+        assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+        assert not {f"context/{name}" for name in secrets} & set(names)
+        assert "context/src/app/certs" in names  # the folder came, its key did not
 
 
 def test_the_base_override_builds_one_platform_and_two(context):

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from template.tests.docker import ROOT, Container, inspect
+from template.tests.pipeline.conftest import copy_of_this_tree
 
 pytestmark = pytest.mark.container
 
@@ -33,7 +34,7 @@ def test_dev_reloads_mounted_source_under_limits(engine, tmp_path):
         host = inspect(name, "{{json .HostConfig}}")
         assert host["NanoCpus"] == 1_000_000_000 and host["Memory"] == 512 * 1024**2
         assert host["ReadonlyRootfs"] is True
-        # The instance folder is a tmpfs the app user writes, not the project's folder.
+        # The instance folder is a volume the app user writes, not the project's folder.
         assert container.exec("touch", "/app/src/instance/db").returncode == 0
         assert not (tmp_path / "src/instance/db").exists()
 
@@ -58,3 +59,44 @@ def test_compose_file_is_what_docker_compose_reads(engine):
     assert app["build"]["target"] == "runtime" and app["read_only"] is True
     assert app["ports"][0]["published"] == "8000" and app["ports"][0]["host_ip"] == "127.0.0.1"
     assert app["volumes"][0]["read_only"] is True and app["volumes"][0]["target"] == "/app"
+
+
+def test_dev_runs_the_procfile_with_the_settings_and_a_random_secret(engine, tmp_path):
+    """make dev as a project with a Procfile has it: the release once, before the server, on the
+    instance volume the server and the worker share; the worker beside it; env/app.env's
+    settings; a random SECRET_KEY, the same for every process and kept across restarts."""
+    project = copy_of_this_tree(tmp_path / "project")
+    (project.path / "Procfile").write_text(
+        "release: python -c \"open('instance/released', 'w').write('yes')\"\n"
+        "worker: python -c \"import os, time; open('instance/worker', 'w').write("
+        "os.environ['SECRET_KEY']); time.sleep(600)\"\n")
+    (project.path / "env/app.env").write_text("NAME=Dev\n")
+    (project.path / "env/secrets").write_text("SECRET_KEY\n")
+    env = {**os.environ, "DEV_PORT": "", "COMPOSE_PROJECT_NAME": "python-app-dev-procfile",
+           "IMAGE": "python-app-test", "PYTHON": f"{ROOT}/.venv/bin/python"}
+    compose = ["docker", "compose", "-f", "compose.yaml", "-f", ".cache/dev/compose.yaml"]
+    started = subprocess.run(["scripts/dev.sh", "-d", "--wait"], cwd=project.path, env=env,
+                             capture_output=True, text=True)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        name = subprocess.run([*compose, "ps", "-q", "app"], cwd=project.path, env=env,
+                              check=True, capture_output=True, text=True).stdout.strip()
+        app = Container(name)
+        assert "Hello Dev!" in app.wait_until_answering("/")[1]
+        assert app.exec("cat", "/app/src/instance/released").stdout == "yes"
+        secret = (project.path / ".cache/dev/secrets/SECRET_KEY").read_text()
+        assert len(secret) >= 32
+        for _ in range(50):
+            written = app.exec("cat", "/app/src/instance/worker", check=False)
+            if written.returncode == 0:
+                break
+            time.sleep(0.2)
+        assert written.stdout == secret
+        assert secret not in json.dumps(inspect(name, "{{json .Config}}"))
+        again = subprocess.run(["scripts/dev.sh", "-d", "--wait"], cwd=project.path, env=env,
+                               capture_output=True, text=True)
+        assert again.returncode == 0, again.stderr
+        assert (project.path / ".cache/dev/secrets/SECRET_KEY").read_text() == secret
+    finally:
+        subprocess.run([*compose, "down", "--volumes"], cwd=project.path, env=env,
+                       capture_output=True)

@@ -139,7 +139,8 @@ def test_article_settings(image):
     config = inspect(image, "{{json .Config}}")
     assert {"APP=app", "PORT=80", "PYTHONUNBUFFERED=1"} <= set(config["Env"])
     assert config["ExposedPorts"] == {"80/tcp": {}}
-    assert config["Cmd"] == ["gunicorn", "--config", "server/gunicorn.conf.py"]  # exec form
+    assert config["Cmd"] == ["gunicorn", "--config", "/app/server/gunicorn.conf.py"]  # exec form
+    assert config["Entrypoint"] == ["python", "-m", "server.entry"]
     assert config["Healthcheck"]["Test"] == ["CMD", "python", "-m", "server.probe"]
 
 
