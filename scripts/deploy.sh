@@ -31,31 +31,5 @@ if [ "$TARGET" = kubernetes ]; then
   echo "deployed $ref to $ENV (kubernetes) in $((SECONDS - started)) s; before: ${previous:-nothing}"
   exit 0
 fi
-# A stopping task's listener resets the connections still queued on it, unless the kernel hands
-# them to a task that stays (Linux 5.14+): read on the node, through the engine.
-migrate=$(docker run --rm --quiet --network host --entrypoint python "$ref" -c \
-  'print(open("/proc/sys/net/ipv4/tcp_migrate_req").read().strip())' 2>&1) || migrate="? ${migrate##*$'\n'}"
-if [ "$migrate" != 1 ]; then
-  echo "error: the deploy host would reset queued requests during an update: run sysctl -w net.ipv4.tcp_migrate_req=1 on it (and keep it in /etc/sysctl.d/); it reads $migrate" >&2
-  exit 1
-fi
-stack=${STACK:-${IMAGE##*/}-$ENV}
-service=${stack}_app
-previous=$(docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$service" \
-  2>/dev/null || true)
-code=0
-said=$(IMAGE_REF=$ref docker stack deploy --detach=false --quiet --with-registry-auth \
-  --resolve-image never -c deploy/stack.yaml "$stack" 2>&1) || code=$?
-update=$(docker service inspect -f '{{with .UpdateStatus}}{{.State}}|{{.Message}}{{end}}' \
-  "$service" 2>/dev/null || true)
-running=$(docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$service" \
-  2>/dev/null || true)
-if [[ $update == rollback* ]]; then
-  echo "error: Swarm rolled $stack back to ${previous:-nothing}: ${update#*|}" >&2
-  exit 1
-fi
-if [ "$code" != 0 ] || [ "$running" != "$ref" ]; then
-  echo "error: docker stack deploy $stack failed: ${said##*$'\n'}" >&2
-  exit 1
-fi
-echo "deployed $ref to $ENV ($stack) in $((SECONDS - started)) s; before: ${previous:-nothing}"
+# The settings, the secrets as Swarm secrets, the Procfile's release, then the stack.
+exec "$PYTHON" -m pipeline swarm --env "$ENV" --ref "$ref" --stack "${STACK:-${IMAGE##*/}-$ENV}"

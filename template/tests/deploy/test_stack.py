@@ -1,0 +1,72 @@
+"""The stack file the swarm deploy renders (no engine needed): the settings, the secrets as
+Swarm secrets that never show their value, and a service per Procfile worker."""
+
+import json
+
+import pytest
+import yaml
+
+from pipeline import PipelineError, swarm
+from template.tests.docker import ROOT
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env/app.env").write_text("LOG_TO_STDOUT=1\nMAIL_PORT=25\n")
+    (tmp_path / "env/staging.env").write_text("MAIL_PORT=2525\n")
+    (tmp_path / "env/secrets").write_text("SECRET_KEY\n")
+    (tmp_path / "Procfile").write_text("release: flask db upgrade\nworker: rq worker tasks\n")
+    return tmp_path
+
+
+def render(project, environ, environment="staging"):
+    chosen = swarm.plan(project, "r.example/shop@sha256:" + "a" * 64, environment,
+                        "shop-staging", environ)
+    base = yaml.safe_load((ROOT / swarm.STACK_FILE).read_text())
+    return chosen, swarm.render(base, chosen, ("10001", "10001"))
+
+
+def test_the_web_service_gets_the_environments_settings_and_secrets_as_files(project):
+    chosen, stack = render(project, {"SECRET_KEY": "s3cr3t-value"})
+    web = stack["services"]["app"]
+    assert web["environment"] == {"LOG_TO_STDOUT": "1", "MAIL_PORT": "2525",
+                                  "PORT": "${DEPLOY_PORT:-8080}"}
+    name = chosen.secret_name("SECRET_KEY")
+    assert name.startswith("shop-staging_SECRET_KEY_") and len(name) == 36
+    assert stack["secrets"] == {"SECRET_KEY": {"external": True, "name": name}}
+    assert web["secrets"] == [{"source": "SECRET_KEY", "target": "SECRET_KEY", "uid": "10001",
+                               "gid": "10001", "mode": 0o400}]
+    assert "s3cr3t-value" not in json.dumps(stack)
+
+
+def test_a_new_value_is_a_new_secret(project):
+    first, _ = render(project, {"SECRET_KEY": "one"})
+    again, _ = render(project, {"SECRET_KEY": "one"})
+    other, _ = render(project, {"SECRET_KEY": "two"})
+    assert first.secret_name("SECRET_KEY") == again.secret_name("SECRET_KEY")
+    assert first.secret_name("SECRET_KEY") != other.secret_name("SECRET_KEY")
+
+
+def test_each_worker_is_the_web_service_running_its_command(project):
+    _, stack = render(project, {"SECRET_KEY": "k"})
+    web, worker = stack["services"]["app"], stack["services"]["worker"]
+    assert worker["command"] == ["rq", "worker", "tasks"]
+    assert worker["healthcheck"] == {"disable": True} and worker["deploy"]["replicas"] == 1
+    for same in ("image", "read_only", "tmpfs", "volumes", "networks", "environment", "secrets"):
+        assert worker[same] == web[same], same
+    assert worker["deploy"]["resources"] == web["deploy"]["resources"]
+    assert "release" not in stack["services"]  # a job of its own, before the update
+
+
+def test_a_missing_secret_is_refused_naming_it(project):
+    with pytest.raises(PipelineError, match=r"^secret SECRET_KEY is not set: give it as "
+                                            r"SECRET_KEY=\.\.\. in the deploy's environment"):
+        render(project, {})
+
+
+def test_the_release_job_reads_the_web_services_values(project, monkeypatch):
+    chosen, stack = render(project, {"SECRET_KEY": "k"})
+    monkeypatch.setenv("DEPLOY_PORT", "9090")
+    web = swarm.interpolate(stack["services"]["app"], chosen)
+    assert web["image"] == chosen.ref and web["environment"]["PORT"] == "9090"
