@@ -6,7 +6,7 @@ import pytest
 from template.tests.pipeline.conftest import copy_of_this_tree
 
 # The blog is an adopter's project, dropped into a copy of the template: never collected here.
-collect_ignore = ["blog"]
+collect_ignore = ["blog", "journal"]
 BLOG = Path(__file__).parent / "blog"
 
 
