@@ -209,10 +209,20 @@ def cmd_dev(args: argparse.Namespace) -> None:
     print(dev.main())
 
 
-def cmd_digest_ref(args: argparse.Namespace) -> None:
-    from pipeline import deploy
+def cmd_kubernetes(args: argparse.Namespace) -> None:
+    """Deploy a checked digest to kubectl's cluster, or only print what it would apply."""
+    import time
 
-    print(*deploy.split(args.ref))
+    from pipeline import kubernetes
+
+    if args.render:
+        print(kubernetes.dump(kubernetes.render(Path("."), args.env, args.ref, os.environ)),
+              end="")
+        return
+    started = time.monotonic()
+    said = kubernetes.main(Path("."), args.env, args.ref, os.environ)
+    took = time.monotonic() - started
+    print(f"deployed {args.ref} to {args.env} (kubernetes) in {took:.0f} s; {said}")
 
 
 def cmd_smoke(args: argparse.Namespace) -> None:
@@ -294,10 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stack", required=True)
     p.set_defaults(func=cmd_swarm)
 
-    p = sub.add_parser("digest-ref", help="a digest reference's repository and digest, or a "
-                       "refusal")
-    p.add_argument("ref", help="<registry>/<repo>@sha256:...")
-    p.set_defaults(func=cmd_digest_ref)
+    p = sub.add_parser("kubernetes", help="deploy a checked digest to kubectl's cluster")
+    p.add_argument("--env", required=True, help="staging or production")
+    p.add_argument("--ref", required=True, help="<registry>/<repo>@sha256:...")
+    p.add_argument("--render", action="store_true", help="print what it would apply, no more")
+    p.set_defaults(func=cmd_kubernetes)
 
     p = sub.add_parser("smoke", help="run each built image and ask it the template's and "
                        "smoke.txt's requests")

@@ -15,21 +15,10 @@ ref=$("$PYTHON" -m pipeline deploy-target --env "$ENV" --ref "${REF:-}" \
   --version "${VERSION:-}" --artifacts "$ARTIFACTS") || exit 1
 verified=$(scripts/verify.sh "$ref" 2>&1) \
   || { echo "error: $ref: the signature check failed, nothing was deployed: ${verified##*$'\n'}" >&2; exit 1; }
-started=$SECONDS
 
 if [ "$TARGET" = kubernetes ]; then
-  # The overlay's namespace is the environment's; a rollout that does not finish is undone.
-  deployment=(--namespace "$ENV" deployment/app)
-  previous=$(kubectl get "${deployment[@]}" -o 'jsonpath={.spec.template.spec.containers[0].image}' \
-    2>/dev/null || true)
-  scripts/kubernetes.sh "$ENV" "$ref" | kubectl apply --server-side --field-manager=deploy -f -
-  if ! kubectl rollout status "${deployment[@]}" --timeout=10m; then
-    [ -z "$previous" ] || kubectl rollout undo "${deployment[@]}"
-    echo "error: the rollout of $ref to $ENV did not finish: rolled back to ${previous:-nothing}" >&2
-    exit 1
-  fi
-  echo "deployed $ref to $ENV (kubernetes) in $((SECONDS - started)) s; before: ${previous:-nothing}"
-  exit 0
+  # The settings and secrets, the Procfile's release Job, then the rollout (undone if it stalls).
+  exec "$PYTHON" -m pipeline kubernetes --env "$ENV" --ref "$ref"
 fi
 # The settings, the secrets as Swarm secrets, the Procfile's release, then the stack.
 exec "$PYTHON" -m pipeline swarm --env "$ENV" --ref "$ref" --stack "${STACK:-${IMAGE##*/}-$ENV}"

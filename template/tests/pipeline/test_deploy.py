@@ -53,12 +53,3 @@ def test_the_tag_must_name_the_very_digest():
                                 "staging runs only what the pipeline published for it")
     with pytest.raises(PipelineError, match=rf"^{REPO}:edge does not exist: nothing was published"):
         deploy.check(chosen, {}.get)
-
-
-def test_a_digest_reference_splits_in_two_and_a_tag_is_refused(capsys):
-    from pipeline.__main__ import main
-
-    assert main(["digest-ref", f"{REPO}@{DIGEST}"]) == 0
-    assert capsys.readouterr().out == f"{REPO} {DIGEST}\n"
-    assert main(["digest-ref", f"{REPO}:1.2.3"]) == 1
-    assert capsys.readouterr().err.startswith(f"error: REF='{REPO}:1.2.3': deploy by digest")
