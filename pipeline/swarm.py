@@ -38,9 +38,11 @@ class Plan:
     processes: procfile.Processes
 
     def secret_name(self, key: str) -> str:
-        """Swarm secrets cannot change: a new value is a new secret, named for its content."""
-        digest = hashlib.sha256(self.secrets[key].encode()).hexdigest()[:12]
-        return f"{self.stack}_{key}_{digest}"
+        """Swarm secrets cannot change: a new value is a new secret, named for its content (and
+        within Swarm's 64 characters, the hash kept whole)."""
+        content = f"{self.stack}\0{key}\0{self.secrets[key]}".encode()
+        digest = hashlib.sha256(content).hexdigest()[:12]
+        return f"{f'{self.stack}_{key}'[:51]}_{digest}"
 
 
 def plan(root: Path, ref: str, environment: str, stack: str,
@@ -192,10 +194,13 @@ def deploy(root: Path, chosen: Plan) -> str:
          "--with-registry-auth", "--resolve-image", "never", "--prune", "-c", str(rendered),
          chosen.stack], env={**os.environ, "IMAGE_REF": chosen.ref}, capture_output=True,
         text=True)
-    update = service(web, "{{with .UpdateStatus}}{{.State}}|{{.Message}}{{end}}")
-    if update.startswith("rollback"):
-        raise PipelineError(f"Swarm rolled {chosen.stack} back to {previous or 'nothing'}: "
-                            f"{update.partition('|')[2]}")
+    # The web service and each worker: any of them rolled back is the deploy rolled back.
+    for name in [WEB, *(worker.name for worker in chosen.processes.workers)]:
+        update = service(f"{chosen.stack}_{name}",
+                         "{{with .UpdateStatus}}{{.State}}|{{.Message}}{{end}}")
+        if update.startswith("rollback"):
+            raise PipelineError(f"Swarm rolled {chosen.stack}_{name} back to "
+                                f"{previous or 'nothing'}: {update.partition('|')[2]}")
     if deployed.returncode != 0 or service(web, image) != chosen.ref:
         said = (deployed.stderr.strip() or deployed.stdout.strip()).splitlines() or [""]
         raise PipelineError(f"docker stack deploy {chosen.stack} failed: {said[-1]}")

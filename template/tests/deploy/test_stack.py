@@ -2,6 +2,7 @@
 Swarm secrets that never show their value, and a service per Procfile worker."""
 
 import json
+import re
 
 import pytest
 import yaml
@@ -40,12 +41,16 @@ def test_the_web_service_gets_the_environments_settings_and_secrets_as_files(pro
     assert "s3cr3t-value" not in json.dumps(stack)
 
 
-def test_a_new_value_is_a_new_secret(project):
+def test_a_new_value_is_a_new_secret_within_swarms_64_characters(project):
     first, _ = render(project, {"SECRET_KEY": "one"})
     again, _ = render(project, {"SECRET_KEY": "one"})
     other, _ = render(project, {"SECRET_KEY": "two"})
     assert first.secret_name("SECRET_KEY") == again.secret_name("SECRET_KEY")
     assert first.secret_name("SECRET_KEY") != other.secret_name("SECRET_KEY")
+    long = swarm.Plan("r@sha256:" + "a" * 64, "staging", "a-very-long-project-name-" * 3,
+                      {}, {"MAIL_PASSWORD_FOR_THE_RELAY": "x"}, first.processes)
+    name = long.secret_name("MAIL_PASSWORD_FOR_THE_RELAY")
+    assert len(name) == 64 and re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9]", name)
 
 
 def test_each_worker_is_the_web_service_running_its_command(project):
