@@ -10,6 +10,7 @@ only."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets as tokens
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from pipeline import PipelineError
 FOLDER = "env"
 SHARED = "app.env"
 SECRETS = "secrets"
+PASSED = "APP_SECRETS"
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # What the image and the deploy set themselves: a value here would be silently overridden.
 OWNED = {"APP", "PORT", "APP_VERSION", "APP_REVISION", "APP_CREATED", "PYTHONPATH", "PATH"}
@@ -131,11 +133,13 @@ def check(root: Path) -> list[str]:
 
 
 def values(root: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    """Each listed secret's value from the caller's environment; the first missing one raises,
-    naming it, before anything changes."""
+    """Each listed secret's value from the caller's environment, or from APP_SECRETS (a JSON
+    object: deploy.yml's GitHub secrets); the first missing one raises, naming it, before
+    anything changes."""
     found: dict[str, str] = {}
+    passed = json.loads(environ.get(PASSED) or "{}")
     for key in secret_names(root):
-        value = environ.get(key, "")
+        value = environ.get(key) or str(passed.get(key) or "")
         if not value:
             raise PipelineError(f"secret {key} is not set: give it as {key}=... in the deploy's "
                                 f"environment ({FOLDER}/{SECRETS} lists it); nothing was "

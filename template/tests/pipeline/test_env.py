@@ -102,6 +102,10 @@ def test_secret_values_come_from_the_callers_environment(tmp_path):
     assert str(error.value) == ("secret MAIL_PASSWORD is not set: give it as MAIL_PASSWORD=... in "
                                 "the deploy's environment (env/secrets lists it); nothing was "
                                 "deployed")
+    # deploy.yml's GitHub secrets, as one JSON object; the caller's own variable first.
+    passed = {"APP_SECRETS": '{"SECRET_KEY": "g", "MAIL_PASSWORD": "h", "DEPLOY_HOST": "x"}'}
+    assert env.values(tmp_path, passed) == {"SECRET_KEY": "g", "MAIL_PASSWORD": "h"}
+    assert env.values(tmp_path, {**passed, "SECRET_KEY": "k"})["SECRET_KEY"] == "k"
     made, again = env.stand_ins(tmp_path), env.stand_ins(tmp_path)
     assert set(made) == {"SECRET_KEY", "MAIL_PASSWORD"} and made != again
     assert all(len(value) >= 32 for value in made.values())

@@ -168,13 +168,18 @@ def keys(shop, tmp_path):
 def test_a_push_to_main_deploys_the_signed_edge_to_staging_over_ssh(
         shop, registry, tmp_path, swarm, sshd):
     """The staging environment's secrets name a swarm manager: the deploy job reaches it over
-    SSH with that key and those known hosts only, verifies edge's signature and runs it; the
-    summary names what was requested and what ran before."""
+    SSH with that key and those known hosts only, verifies edge's signature and runs it with
+    staging's settings and the app's secret (a GitHub secret of the name env/secrets lists, a
+    file in the task); the summary names what was requested and what ran before."""
     keys(shop, tmp_path)
     port = free_port()
     shop.variables["DEPLOY_PORT"] = str(port)
     shop.secrets |= {"DEPLOY_HOST": sshd.host, "DEPLOY_USER": sshd.user,
-                     "DEPLOY_SSH_KEY": sshd.key, "DEPLOY_KNOWN_HOSTS": sshd.known_hosts}
+                     "DEPLOY_SSH_KEY": sshd.key, "DEPLOY_KNOWN_HOSTS": sshd.known_hosts,
+                     "SECRET_KEY": "staging-s3cr3t-value"}
+    (shop.path / "env/staging.env").write_text("NAME=Staging\n")
+    (shop.path / "env/secrets").write_text("SECRET_KEY\n")
+    shop.commit("staging's name and the app's secret")
     stack = f"{shop.name.split('/')[1]}-staging"
     try:
         result = shop.run("ci.yml", "push", MAIN)
@@ -187,7 +192,16 @@ def test_a_push_to_main_deploys_the_signed_edge_to_staging_over_ssh(
         summary = result.summary(STAGING)
         assert f"| requested | `{edge}` |" in summary and "| previous  | `nothing` |" in summary
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
-            assert b"Hello World!" in response.read()
+            assert b"Hello Staging!" in response.read()
+        spec = subprocess.run(["docker", "service", "inspect", f"{stack}_app"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "staging-s3cr3t-value" not in spec and '"SecretName"' in spec
+        task = subprocess.run(["docker", "ps", "-q", "--filter", "label=com.docker.swarm."
+                               f"service.name={stack}_app"], capture_output=True, text=True,
+                              check=True).stdout.split()[0]
+        given = subprocess.run(["docker", "exec", task, "cat", "/run/secrets/SECRET_KEY"],
+                               capture_output=True, text=True, check=True).stdout
+        assert given == "staging-s3cr3t-value"
     finally:
         subprocess.run(["docker", "stack", "rm", stack], capture_output=True)
 
