@@ -192,7 +192,11 @@ def main(base: str, version: str, requests: Path = REQUESTS) -> list[str]:
 
 # The stage: each platform image of the run record, run as in production (read-only, a tmpfs
 # /tmp, a fresh volume on each volume the image declares, the app's settings, a random value for
-# each secret), its Procfile's release first, then the server with its workers beside it.
+# each secret), its Procfile's release first, then the server. env/smoke.env, if any, goes over
+# env/app.env: where production's database is a server smoke does not have, an app points it at a
+# file in the instance volume there. Workers are not started: they wait on services (a queue)
+# only a deploy has, and the deploy's update watches them.
+SMOKE = "smoke"
 VERSION_LABEL = '{{index .Config.Labels "org.opencontainers.image.version"}}'
 
 
@@ -221,7 +225,7 @@ class Smoke:
         config = json.loads(docker("image", "inspect", "-f", "{{json .Config}}", self.ref).stdout)
         settings = self.root / ".cache" / f"{self.name}.env"
         settings.parent.mkdir(parents=True, exist_ok=True)
-        settings.write_text(env.render(env.settings(self.root)))
+        settings.write_text(env.render(env.settings(self.root, SMOKE)))
         args = ["--platform", self.platform, "--read-only", "--tmpfs", "/tmp",
                 "--env-file", str(settings)]
         for number, path in enumerate(sorted(config.get("Volumes") or {})):
@@ -259,22 +263,12 @@ class Smoke:
         docker_env(environ, "run", "-d", "--name", self.name, *args, "-p", "127.0.0.1::80",
                    "--health-interval", "1s", "--health-start-period", "60s", *probe, self.ref,
                    capture=True)
-        for worker in processes.workers:
-            name = f"{self.name}-{worker.name}"
-            self.started.append(name)
-            docker_env(environ, "run", "-d", "--name", name, "--no-healthcheck", *args,
-                       self.ref, *worker.argv, capture=True)
         self.healthy()
         port = docker("port", self.name, "80/tcp").stdout.splitlines()[0].rsplit(":", 1)[1]
         try:
             done += check(f"http://127.0.0.1:{port}", version, requests)
         except PipelineError as error:
             self.fail(str(error), self.name)
-        for worker in processes.workers:
-            name = f"{self.name}-{worker.name}"
-            if docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() != "true":
-                self.fail(f"the {worker.name} process stopped: {worker.command}", name)
-            done.append(worker.name)
         grace = "10" if self.native else "60"
         docker("stop", "--time", grace, self.name)
         code = int(docker("inspect", "-f", "{{.State.ExitCode}}", self.name).stdout)

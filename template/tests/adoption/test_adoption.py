@@ -126,7 +126,7 @@ def test_a_real_shaped_flask_app_adopts_publishes_and_deploys(
     assert piped.returncode == 0, piped.stdout[-3000:] + piped.stderr[-2000:]
     smoked = (template.path / "artifacts/logs/smoke.log").read_text()
     assert ("healthy, release, /healthz, /version (edge), /auth/login, /, "
-            "POST /auth/register, POST /auth/login, /, worker, clean stop") in smoked
+            "POST /auth/register, POST /auth/login, /, clean stop") in smoked
 
     # No secret, no deploy, and nothing changed.
     port = str(free_port())
