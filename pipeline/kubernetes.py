@@ -6,6 +6,7 @@ deploy runs to its end before it applies the rest. A rollout that does not finis
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -22,6 +23,9 @@ OVERLAYS = Path("deploy/kubernetes")
 WEB = procfile.WEB
 SETTINGS = "app-env"
 SECRETS = "app-secrets"
+# The registry credentials for a private image, when the deploy has a lasting token: kubelet
+# pulls with them whenever a pod starts, long after the deploy (a job's token has expired).
+PULL = "app-registry"
 COMPONENT = "app.kubernetes.io/component"
 TAIL = 20
 
@@ -60,15 +64,33 @@ def render(root: Path, environment: str, ref: str,
             "configMapGenerator": [{"name": SETTINGS, **generated, "literals": [
                 f"{key}={value}" for key, value in settings.items()]}],
             "secretGenerator": [{"name": SECRETS, **generated, "literals": [
-                f"{key}={value}" for key, value in values.items()]}],
+                f"{key}={value}" for key, value in values.items()]},
+                *pull(repo, environ, generated)],
         }))
         documents = [d for d in yaml.safe_load_all(kubectl("kustomize", folder)) if d]
     web = next(d for d in documents if d["kind"] == "Deployment" and
                d["metadata"]["name"] == WEB)
+    if any(d["kind"] == "Secret" and d["metadata"]["name"] == PULL for d in documents):
+        web["spec"]["template"]["spec"]["imagePullSecrets"] = [{"name": PULL}]
     made = [process(web, worker, "Deployment") for worker in processes.workers]
     if processes.release:
         made.append(process(web, processes.release, "Job", digest))
     return sorted(documents + made, key=order)
+
+
+def pull(repo: str, environ: Mapping[str, str],
+         generated: dict[str, str]) -> list[dict[str, Any]]:
+    """A docker-registry Secret from REGISTRY_TOKEN (and REGISTRY_USER), if the deploy has one."""
+    token = environ.get("REGISTRY_TOKEN", "")
+    if not token:
+        return []
+    user = environ.get("REGISTRY_USER") or "token"
+    host = repo.split("/", 1)[0]
+    auth = base64.b64encode(f"{user}:{token}".encode()).decode()
+    config = json.dumps({"auths": {host: {"username": user, "password": token, "auth": auth}}})
+    return [{"name": PULL, **generated, "type": "kubernetes.io/dockerconfigjson",
+             "options": {"disableNameSuffixHash": True},
+             "literals": [f".dockerconfigjson={config}"]}]
 
 
 def order(document: dict[str, Any]) -> int:

@@ -45,8 +45,11 @@ def test_each_environment_validates_against_the_kubernetes_api(env):
     for document in documents:
         kubernetes_validate.validate(document, VERSION, strict=True)
     kinds = {doc["kind"]: doc for doc in documents}
-    assert sorted(kinds) == ["ConfigMap", "Deployment", "PodDisruptionBudget", "Secret", "Service"]
-    assert {doc["metadata"]["namespace"] for doc in documents} == {env}
+    assert sorted(kinds) == ["ConfigMap", "Deployment", "Namespace", "PodDisruptionBudget",
+                             "Secret", "Service"]
+    # A fresh cluster: the namespace comes first, and holds everything else.
+    assert documents[0] == {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": env}}
+    assert {doc["metadata"]["namespace"] for doc in documents[1:]} == {env}
 
     deployment = kinds["Deployment"]
     pod = deployment["spec"]["template"]
@@ -133,7 +136,8 @@ def test_settings_secrets_release_and_workers_render_and_validate(project):
         kubernetes_validate.validate(document, VERSION, strict=True)
     kinds = [(d["kind"], d["metadata"]["name"].rsplit("-", 1)[0] if d["kind"] in (
         "ConfigMap", "Secret", "Job") else d["metadata"]["name"]) for d in documents]
-    assert kinds[:5] == [("ConfigMap", "app-env"), ("Secret", "app-secrets"),
+    assert kinds[:6] == [("Namespace", "production"), ("ConfigMap", "app-env"),
+                         ("Secret", "app-secrets"),
                          ("Job", "app-release"), ("Deployment", "app"),
                          ("Deployment", "app-worker")]
     by_name = {(d["kind"], d["metadata"]["name"]): d for d in documents}
@@ -186,3 +190,25 @@ def test_a_missing_secret_renders_nothing(project):
                                if k != "SECRET_KEY"})
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith("error: secret SECRET_KEY is not set")
+
+
+def test_a_private_image_gets_a_pull_secret_from_the_registry_token(project):
+    """With REGISTRY_TOKEN, every pod (web, worker, release) pulls with it; without it, none asks
+    for a pull secret (a public image)."""
+    documents = render("staging", root=project, SECRET_KEY="k", REGISTRY_USER="deployer",
+                       REGISTRY_TOKEN="ghp_lasting")
+    for document in documents:
+        kubernetes_validate.validate(document, VERSION, strict=True)
+    pull = next(d for d in documents if d["metadata"]["name"] == "app-registry")
+    assert pull["type"] == "kubernetes.io/dockerconfigjson"
+    config = json.loads(base64.b64decode(pull["data"][".dockerconfigjson"]))
+    assert config["auths"]["registry.example"]["auth"] == base64.b64encode(
+        b"deployer:ghp_lasting").decode()
+    pods = [d["spec"]["template"]["spec"] for d in documents
+            if d["kind"] in ("Deployment", "Job")]
+    assert len(pods) == 3 and all(p["imagePullSecrets"] == [{"name": "app-registry"}]
+                                  for p in pods)
+    public = render("staging", root=project, SECRET_KEY="k", REGISTRY_TOKEN="")
+    assert not [d for d in public if d["metadata"]["name"] == "app-registry"]
+    assert not [d for d in public if "imagePullSecrets" in d.get("spec", {}).get(
+        "template", {}).get("spec", {})]
