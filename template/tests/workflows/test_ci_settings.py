@@ -52,6 +52,13 @@ def test_a_free_private_repository_gets_amd64_only_sarif_as_artifact_no_attestat
     assert "platforms: linux/amd64 (repository variable PLATFORMS)" in printed
 
 
+def test_the_image_is_the_repository_lower_cased_unless_the_variable_names_another(tmp_path):
+    _, out = run(tmp_path, GITHUB_REPOSITORY="Acme/Shop")
+    assert out["image"] == "acme/shop"
+    _, out = run(tmp_path, GITHUB_REPOSITORY="Acme/Shop", IMAGE="acmeinc/shop-web")
+    assert out["image"] == "acmeinc/shop-web"  # a Docker Hub organization unlike the owner
+
+
 def test_a_public_repository_gets_all_three(tmp_path):
     _, out = run(tmp_path, VISIBILITY="public", **BARE)
     assert [m["runner"] for m in json.loads(out["matrix"])["include"]] == ["ubuntu-24.04",
@@ -92,6 +99,8 @@ def test_variables_override_the_visibility_default(tmp_path):
     ("SARIF_UPLOAD", "maybe", "SARIF_UPLOAD='maybe': expected true or false"),
     ("ATTEST", "2", "ATTEST='2': expected true or false"),
     ("SIGNING", "gpg", "SIGNING='gpg': expected keyless or key"),
+    ("IMAGE", "Acme/Shop", "repository variable IMAGE='Acme/Shop': expected a repository path "
+                           "in lowercase, e.g. acme/shop"),
 ])
 def test_a_bad_variable_stops_the_run_naming_it(tmp_path, name, value, message):
     with pytest.raises(PipelineError, match=re.escape(message)):

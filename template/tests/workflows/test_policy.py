@@ -344,7 +344,7 @@ BREAKAGES = [
     ("bash_by_default", default_shell, "release.yml: no `defaults"),
     ("read_not_repeated", literal_python, f"repeats the Python version {PYTHON}"),
     ("read_not_repeated", second_registry, "ghcr.io is written 2 times"),
-    ("read_not_repeated", second_image_name, "is made 2 times"),
+    ("read_not_repeated", second_image_name, "is made 1 time(s) in a workflow"),
     ("concurrency", cancel_main, "a run on main may be cancelled"),
     ("concurrency", one_group_for_main, "runs on main share a group"),
     ("concurrency", schedule_shares_the_group, "the scheduled run shares a group"),
