@@ -160,10 +160,12 @@ def cmd_adopt(args: argparse.Namespace) -> None:
     print(f"""
 adopted: the image is {args.name} (Makefile, IMAGE), it serves {app} (Dockerfile, ARG APP).
 Next:
-  1. requirements.in: your app's dependencies (keep gunicorn), then make lock
-  2. smoke.txt: requests the running image must answer
-  3. make check && make pipeline
-  4. git add -A && git commit -m "Adopt the template" && git push""")
+  1. requirements.in: your app's dependencies (keep gunicorn), then make lock && make test
+  2. env/app.env: your app's settings; env/secrets: its secrets' names; Procfile: its release
+     (migrations) and workers, if any
+  3. smoke.txt: requests the running image must answer
+  4. make check && make pipeline
+  5. git add -A && git commit -m "Adopt the template" && git push""")
 
 
 def cmd_deploy_target(args: argparse.Namespace) -> None:

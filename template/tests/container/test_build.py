@@ -195,3 +195,25 @@ def test_the_base_override_builds_one_platform_and_two(context):
                            "-c", "import platform, flask; print(platform.machine())")
             assert probe.stdout.strip() == {"amd64": "x86_64", "arm64": "aarch64"}[arch]
     docker("rmi", tag, check=False)
+
+
+def test_the_apps_build_step_runs_in_src_with_the_dependencies_and_ships(context):
+    """The Dockerfile's one marked place for an app's build step (compiling translations, say):
+    it runs in src/ with the dependencies, and what it writes there is in the image, read-only
+    for the app's user."""
+    dockerfile = context / "Dockerfile"
+    marked = "# RUN pybabel compile -d app/translations\n"
+    assert marked in dockerfile.read_text()
+    dockerfile.write_text(dockerfile.read_text().replace(marked, (
+        "RUN python -c \"import flask, os; open('app/built.txt', 'w').write(os.getcwd() + ' ' + "
+        "flask.__name__)\"\n")))
+    tag = f"python-app-test:build-step-{uuid.uuid4().hex[:8]}"
+    docker("buildx", "build", "--load", "--target", "runtime", *base_args(), "-t", tag,
+           str(context))
+    try:
+        built = docker("run", "--rm", "--read-only", "--entrypoint", "sh", tag, "-c",
+                       "cat app/built.txt; echo; stat -c '%u %a' app/built.txt; "
+                       "touch app/built.txt 2>/dev/null || echo read-only")
+        assert built.stdout.split("\n")[:3] == ["/app/src flask", "0 644", "read-only"]
+    finally:
+        docker("rmi", tag, check=False)

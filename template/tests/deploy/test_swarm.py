@@ -169,6 +169,21 @@ def test_only_the_environments_signed_digest_deploys(shop, capsys):
     production = shop.make("deploy", "ENV=production")
     assert production.returncode != 0 and "production runs a release: give VERSION=X.Y.Z" in \
         production.stderr
+    # A release command that fails: its last lines, and nothing else changed.
+    (shop.path / "Procfile").write_text(
+        "release: python -c \"import sys; print('migration 42 failed'); sys.exit(3)\"\n")
+    try:
+        failing = deploy(shop)
+    finally:
+        (shop.path / "Procfile").unlink()
+    assert failing.returncode != 0
+    assert failing.stderr.startswith(
+        "error: the release command (python -c \"import sys; print('migration 42 failed'); "
+        "sys.exit(3)\") exited 3: nothing was deployed, the previous version still serves\n")
+    assert "migration 42 failed" in failing.stderr
+    assert tasks(shop) == running
+    assert f"{shop.env['STACK']}_release" not in docker("service", "ls", "--format",
+                                                        "{{.Name}}").stdout.split()
     # edge moved to an index nobody signed (the same image, another digest).
     docker("buildx", "imagetools", "create", "--tag", f"{repo}:edge", f"{repo}:edge",
            "--annotation", "index:org.opencontainers.image.description=unsigned")
