@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pipeline import PipelineError, deploy, env, procfile
+from pipeline import PipelineError, cli, deploy, env, procfile
 
 OVERLAYS = Path("deploy/kubernetes")
 WEB = procfile.WEB
@@ -31,12 +31,7 @@ TAIL = 20
 
 
 def kubectl(*args: str, stdin: str | None = None, check: bool = True) -> str:
-    done = subprocess.run([os.environ.get("KUBECTL", "kubectl"), *args], input=stdin,
-                          capture_output=True, text=True)
-    if check and done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise PipelineError(f"kubectl {' '.join(args[:2])} failed: {said}")
-    return done.stdout
+    return cli("kubectl", *args, stdin=stdin, check=check).stdout
 
 
 def render(root: Path, environment: str, ref: str,

@@ -9,7 +9,6 @@ import http.cookiejar
 import json
 import os
 import re
-import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -250,8 +249,8 @@ class Smoke:
         if processes.release:
             release = f"{self.name}-release"
             self.started.append(release)
-            code = docker_env(environ, "run", "--name", release, *args, self.ref,
-                              *processes.release.argv)
+            code = docker("run", "--name", release, *args, self.ref, *processes.release.argv,
+                          env=environ, check=False).returncode
             if code != 0:
                 self.fail(f"the release command exited {code}: {processes.release.command}",
                           release)
@@ -260,9 +259,9 @@ class Smoke:
         probe = ["--health-start-interval", "200ms"] if self.native else [
             "--health-start-interval", "2s", "--health-timeout", "30s"]
         self.started.append(self.name)
-        docker_env(environ, "run", "-d", "--name", self.name, *args, "-p", "127.0.0.1::80",
-                   "--health-interval", "1s", "--health-start-period", "60s", *probe, self.ref,
-                   capture=True)
+        docker("run", "-d", "--name", self.name, *args, "-p", "127.0.0.1::80",
+               "--health-interval", "1s", "--health-start-period", "60s", *probe, self.ref,
+               env=environ)
         self.healthy()
         port = docker("port", self.name, "80/tcp").stdout.splitlines()[0].rsplit(":", 1)[1]
         try:
@@ -295,16 +294,6 @@ class Smoke:
         if self.volumes:
             docker("volume", "rm", "-f", *self.volumes, check=False)
         (self.root / ".cache" / f"{self.name}.env").unlink(missing_ok=True)
-
-
-def docker_env(environ: dict[str, str], *args: str, capture: bool = False) -> int:
-    """docker with the secrets in its environment; a detached run's failure raises."""
-    result = subprocess.run([os.environ.get("DOCKER", "docker"), *args], env=environ,
-                            capture_output=True, text=True)
-    if capture and result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise PipelineError(f"docker {' '.join(args[:2])} failed: {last}")
-    return result.returncode
 
 
 def stage(artifacts: Path, root: Path = Path(".")) -> list[str]:

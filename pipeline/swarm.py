@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,11 +87,8 @@ def create_secrets(chosen: Plan) -> None:
         name = chosen.secret_name(key)
         if exists("secret", name):
             continue
-        made = subprocess.run([os.environ.get("DOCKER", "docker"), "secret", "create", "--label",
-                               f"{NAMESPACE}={chosen.stack}", name, "-"], input=value,
-                              capture_output=True, text=True)
-        if made.returncode != 0:
-            raise PipelineError(f"docker secret create {name} failed: {made.stderr.strip()}")
+        docker("secret", "create", "--label", f"{NAMESPACE}={chosen.stack}", name, "-",
+               stdin=value)
 
 
 def prune_secrets(chosen: Plan) -> None:
@@ -189,11 +185,9 @@ def deploy(root: Path, chosen: Plan) -> str:
     rendered = root / ".cache" / f"{chosen.stack}.stack.json"
     rendered.parent.mkdir(parents=True, exist_ok=True)
     rendered.write_text(json.dumps(stack, indent=2))
-    deployed = subprocess.run(
-        [os.environ.get("DOCKER", "docker"), "stack", "deploy", "--detach=false", "--quiet",
-         "--with-registry-auth", "--resolve-image", "never", "--prune", "-c", str(rendered),
-         chosen.stack], env={**os.environ, "IMAGE_REF": chosen.ref}, capture_output=True,
-        text=True)
+    deployed = docker("stack", "deploy", "--detach=false", "--quiet", "--with-registry-auth",
+                      "--resolve-image", "never", "--prune", "-c", str(rendered), chosen.stack,
+                      env={**os.environ, "IMAGE_REF": chosen.ref}, check=False)
     # The web service and each worker: any of them rolled back is the deploy rolled back.
     for name in [WEB, *(worker.name for worker in chosen.processes.workers)]:
         update = service(f"{chosen.stack}_{name}",

@@ -114,17 +114,12 @@ def test_a_wrong_environment_or_a_tag_renders_nothing(env, ref, message):
 
 
 @pytest.fixture
-def project(tmp_path):
-    """An app with settings, a secret and a Procfile: what the deploy reads beside the overlays."""
+def project(app):
+    """The app beside the overlays and what renders them."""
     for folder in ("deploy", "pipeline", "server", "scripts"):
-        shutil.copytree(ROOT / folder, tmp_path / folder,
+        shutil.copytree(ROOT / folder, app / folder,
                         ignore=shutil.ignore_patterns("__pycache__", "tests"))
-    (tmp_path / "env").mkdir()
-    (tmp_path / "env/app.env").write_text("LOG_TO_STDOUT=1\nMAIL_PORT=25\n")
-    (tmp_path / "env/production.env").write_text("MAIL_PORT=2525\n")
-    (tmp_path / "env/secrets").write_text("SECRET_KEY\n")
-    (tmp_path / "Procfile").write_text("release: flask db upgrade\nworker: rq worker tasks\n")
-    return tmp_path
+    return app
 
 
 def test_settings_secrets_release_and_workers_render_and_validate(project):

@@ -12,13 +12,8 @@ from template.tests.docker import ROOT
 
 
 @pytest.fixture
-def project(tmp_path):
-    (tmp_path / "env").mkdir()
-    (tmp_path / "env/app.env").write_text("LOG_TO_STDOUT=1\nMAIL_PORT=25\n")
-    (tmp_path / "env/staging.env").write_text("MAIL_PORT=2525\n")
-    (tmp_path / "env/secrets").write_text("SECRET_KEY\n")
-    (tmp_path / "Procfile").write_text("release: flask db upgrade\nworker: rq worker tasks\n")
-    return tmp_path
+def project(app):
+    return app
 
 
 def render(project, environ, environment="staging"):
