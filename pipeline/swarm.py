@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ STACK_FILE = Path("deploy/stack.yaml")
 WEB = procfile.WEB
 VOLUME = "instance"
 NAMESPACE = "com.docker.stack.namespace"
+# Each environment's port on a node, so staging and production of one app share a host by default.
+PORTS = {"production": 8080, "staging": 8081}
+VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?::(?P<kind>[-?])(?P<default>[^}]*))?\}")
 # The release job's last lines shown when it fails.
 TAIL = 20
 
@@ -35,6 +39,12 @@ class Plan:
     settings: dict[str, str]
     secrets: dict[str, str]  # name -> value
     processes: procfile.Processes
+    port: int = 0  # the node's port the web service listens on
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """What deploy/stack.yaml's ${...} read, beside the caller's environment."""
+        return {"IMAGE_REF": self.ref, "DEPLOY_PORT": str(self.port)}
 
     def secret_name(self, key: str) -> str:
         """Swarm secrets cannot change: a new value is a new secret, named for its content (and
@@ -47,8 +57,11 @@ class Plan:
 def plan(root: Path, ref: str, environment: str, stack: str,
          environ: Mapping[str, str]) -> Plan:
     """Reads everything the deploy needs, and refuses before anything changes."""
+    raw = environ.get("DEPLOY_PORT", "").strip() or str(PORTS.get(environment, 8080))
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise PipelineError(f"DEPLOY_PORT={raw!r}: expected a port, 1..65535")
     return Plan(ref, environment, stack, env.settings(root, environment),
-                env.values(root, environ), procfile.read(root))
+                env.values(root, environ), procfile.read(root), int(raw))
 
 
 def user(ref: str) -> tuple[str, str]:
@@ -155,18 +168,56 @@ def service(name: str, field: str) -> str:
     return docker("service", "inspect", "-f", field, name, check=False).stdout.strip()
 
 
-def migrates(ref: str) -> None:
-    """A stopping task's listener resets the connections still queued on it, unless the kernel
-    hands them to a task that stays (Linux 5.14+): read on the node, through the engine."""
-    read = docker("run", "--rm", "--quiet", "--network", "host", "--entrypoint", "python", ref,
-                  "-c", 'print(open("/proc/sys/net/ipv4/tcp_migrate_req").read().strip())',
-                  check=False)
-    said = read.stdout.strip() if read.returncode == 0 else \
-        "? " + ((read.stderr.strip().splitlines() or [""])[-1])
-    if said != "1":
+# Read on the node, through the engine, in one container: the kernel's setting, and whether
+# anything listens on the port (a plain bind, which any listener refuses).
+NODE = """
+import socket
+setting = open("/proc/sys/net/ipv4/tcp_migrate_req").read().strip()
+probe = socket.socket()
+try:
+    probe.bind(("0.0.0.0", {port}))
+    held = "free"
+except OSError:
+    held = "held"
+print(setting, held)
+"""
+
+
+def node(chosen: Plan) -> None:
+    """Refuses a node that would reset queued requests, and a port another stack or process
+    holds; this stack's own port is its to keep."""
+    read = docker("run", "--rm", "--quiet", "--network", "host", "--entrypoint", "python",
+                  chosen.ref, "-c", NODE.format(port=chosen.port), check=False)
+    said = read.stdout.split() if read.returncode == 0 else \
+        ["? " + ((read.stderr.strip().splitlines() or [""])[-1]), "?"]
+    if said[0] != "1":
         raise PipelineError("the deploy host would reset queued requests during an update: run "
                             "sysctl -w net.ipv4.tcp_migrate_req=1 on it (and keep it in "
-                            f"/etc/sysctl.d/); it reads {said}")
+                            f"/etc/sysctl.d/); it reads {said[0]}")
+    holders = ports().get(chosen.port, [])
+    others = [stack for stack in holders if stack != chosen.stack]
+    if others:
+        raise PipelineError(f"port {chosen.port} is stack {others[0]}'s: give {chosen.environment} "
+                            "another DEPLOY_PORT, or remove that stack")
+    if said[1] != "free" and chosen.stack not in holders:
+        raise PipelineError(f"port {chosen.port} is held on the node by another process: stop "
+                            f"it, or give {chosen.environment} another DEPLOY_PORT")
+
+
+def ports() -> dict[int, list[str]]:
+    """The stacks whose services listen on a node's port (SHARE_PORT=1, as deploy/stack.yaml's
+    do), by port."""
+    ids = docker("service", "ls", "-q", "--filter", f"label={NAMESPACE}").stdout.split()
+    found: dict[int, list[str]] = {}
+    for spec in json.loads(docker("service", "inspect", *ids).stdout) if ids else []:
+        stack = spec["Spec"].get("Labels", {}).get(NAMESPACE, "")
+        variables = dict(v.partition("=")[::2] for v in
+                         spec["Spec"]["TaskTemplate"]["ContainerSpec"].get("Env") or [])
+        port = variables.get("PORT", "")
+        if variables.get("SHARE_PORT") == "1" and port.isdigit() and \
+                stack not in found.get(int(port), []):
+            found.setdefault(int(port), []).append(stack)
+    return found
 
 
 def deploy(root: Path, chosen: Plan) -> str:
@@ -174,7 +225,7 @@ def deploy(root: Path, chosen: Plan) -> str:
     import yaml  # the dev tools': make deploy runs with them
 
     base = yaml.safe_load((root / STACK_FILE).read_text())
-    migrates(chosen.ref)
+    node(chosen)
     owner = user(chosen.ref)
     web = f"{chosen.stack}_{WEB}"
     image = "{{.Spec.TaskTemplate.ContainerSpec.Image}}"
@@ -187,14 +238,15 @@ def deploy(root: Path, chosen: Plan) -> str:
     rendered.write_text(json.dumps(stack, indent=2))
     deployed = docker("stack", "deploy", "--detach=false", "--quiet", "--with-registry-auth",
                       "--resolve-image", "never", "--prune", "-c", str(rendered), chosen.stack,
-                      env={**os.environ, "IMAGE_REF": chosen.ref}, check=False)
+                      env={**os.environ, **chosen.variables}, check=False)
     # The web service and each worker: any of them rolled back is the deploy rolled back.
     for name in [WEB, *(worker.name for worker in chosen.processes.workers)]:
         update = service(f"{chosen.stack}_{name}",
                          "{{with .UpdateStatus}}{{.State}}|{{.Message}}{{end}}")
         if update.startswith("rollback"):
-            raise PipelineError(f"Swarm rolled {chosen.stack}_{name} back to "
-                                f"{previous or 'nothing'}: {update.partition('|')[2]}")
+            which = "" if name == WEB else f" (its {name} did not stay up)"
+            raise PipelineError(f"Swarm rolled {chosen.stack} back to {previous or 'nothing'}"
+                                f"{which}: {update.partition('|')[2]}")
     if deployed.returncode != 0 or service(web, image) != chosen.ref:
         said = (deployed.stderr.strip() or deployed.stdout.strip()).splitlines() or [""]
         raise PipelineError(f"docker stack deploy {chosen.stack} failed: {said[-1]}")
@@ -203,10 +255,15 @@ def deploy(root: Path, chosen: Plan) -> str:
 
 
 def interpolate(web: dict[str, Any], chosen: Plan) -> dict[str, Any]:
-    """The web service's variables as `docker stack deploy` will read them, for the release job
-    (which docker service create makes, without the stack's interpolation)."""
-    text = json.dumps(web)
-    for name, default in (("DEPLOY_PORT", "8080"),):
-        text = text.replace(f"${{{name}:-{default}}}", os.environ.get(name) or default)
-    return dict(json.loads(text.replace("${IMAGE_REF:?scripts/deploy.sh sets the digest}",
-                                        chosen.ref)))
+    """The web service's ${NAME}, ${NAME:-default} and ${NAME:?why} as `docker stack deploy` will
+    read them, for the release job (which docker service create makes, unread by the stack)."""
+    known = {**os.environ, **chosen.variables}
+
+    def value(found: re.Match[str]) -> str:
+        given = known.get(found["name"], "")
+        if given or found["kind"] != "-":
+            return given
+        return str(found["default"])
+
+    text = VARIABLE.sub(value, json.dumps(web))
+    return dict(json.loads(text))

@@ -36,13 +36,16 @@ control_socket_disable = True
 
 
 def on_starting(server: Any) -> None:  # gunicorn's Arbiter
-    """The listeners of `bind`, the port's shared (SO_REUSEPORT) though gunicorn's reuse_port
-    would bind it in each worker instead: where the tasks of a service share a host's network
-    (deploy/stack.yaml), they all listen on it, the kernel spreads connections over them, and a
-    stopping one hands its queue on (net.ipv4.tcp_migrate_req)."""
+    """The listeners of `bind`. Only where the stack asks (SHARE_PORT=1: the tasks of one service
+    on a host's network, deploy/stack.yaml) is the port shared (SO_REUSEPORT, on the master's
+    listener, where gunicorn's reuse_port would bind it in each worker instead): they all listen
+    on it, the kernel spreads connections over them, and a stopping one hands its queue on
+    (net.ipv4.tcp_migrate_req). Anywhere else a taken port stops the server, so another app or a
+    stale server never silently takes half its requests."""
     shared = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     shared.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    shared.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if settings.share_port:
+        shared.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         shared.bind(("0.0.0.0", settings.port))
     except OSError as error:

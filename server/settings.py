@@ -32,12 +32,20 @@ def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: in
     return value
 
 
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in ("", "0", "1", "true", "false"):
+        raise ConfigError(f"{name}={raw!r} is not a switch; expected 1 or 0")
+    return raw in ("1", "true")
+
+
 @dataclass(frozen=True)
 class Settings:
     app: str
     port: int = 80
     web_concurrency: int = 2
     max_content_length: int = 1024 * 1024
+    share_port: bool = False
     version: str = "dev"
     revision: str = "unknown"
     created: str = "unknown"
@@ -55,6 +63,7 @@ class Settings:
             max_content_length=_integer(
                 env, "MAX_CONTENT_LENGTH", cls.max_content_length, 1, 1024**3
             ),
+            share_port=_switch(env, "SHARE_PORT"),
             # Set by the Dockerfile from its build arguments; absent when run outside an image.
             version=env.get("APP_VERSION") or cls.version,
             revision=env.get("APP_REVISION") or cls.revision,

@@ -100,9 +100,9 @@ def test_two_servers_share_the_port_and_the_one_that_stays_takes_every_request(s
     one, and once the old one stops, the port is the new one's alone."""
     port = free_port()
     # Their access logs are not read: a full pipe would stall them.
-    old = start(subprocess.DEVNULL, PORT=str(port), SHOP_NAME="Old")
+    old = start(subprocess.DEVNULL, PORT=str(port), SHOP_NAME="Old", SHARE_PORT="1")
     wait_until_serving(f"http://127.0.0.1:{port}/")
-    new = start(subprocess.DEVNULL, PORT=str(port), SHOP_NAME="New")
+    new = start(subprocess.DEVNULL, PORT=str(port), SHOP_NAME="New", SHARE_PORT="1")
     try:
         seen, deadline = set(), time.monotonic() + 20
         while len(seen) < 2 and new.poll() is None and time.monotonic() < deadline:
@@ -163,10 +163,35 @@ def listeners(port):
     return server.LISTENERS
 
 
-def test_the_port_is_shared_and_the_unix_socket_is_the_servers_own(monkeypatch):
+def test_a_server_that_does_not_share_its_port_is_refused_it_and_says_so(start):
+    """Two apps, or staging and production, on one host and one port: the second never starts,
+    so neither answers the other's requests."""
+    port = free_port()
+    first = start(subprocess.DEVNULL, PORT=str(port), SHOP_NAME="Production")
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/")
+        second = start(PORT=str(port), SHOP_NAME="Staging")
+        out, _ = second.communicate(timeout=30)
+        assert second.returncode == 1
+        assert f"error: cannot listen on port {port}: Address already in use" in out
+        assert {fetch(f"http://127.0.0.1:{port}/") for _ in range(20)} == {"xshop Production"}
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=15)
+
+
+def test_the_port_is_shared_only_when_asked_and_the_unix_socket_is_the_servers_own(
+        monkeypatch):
     port = free_port()
     monkeypatch.setenv("APP", "server")
     monkeypatch.setenv("PORT", str(port))
+    tcp, unix = listeners(port)
+    try:
+        assert tcp.sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) == 0
+    finally:
+        for listener in (tcp, unix):
+            listener.close()
+    monkeypatch.setenv("SHARE_PORT", "1")
     tcp, unix = listeners(port)
     try:
         assert tcp.sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) == 1

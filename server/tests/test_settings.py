@@ -37,9 +37,16 @@ def test_the_app_is_required(env):
         ("WEB_CONCURRENCY", "-1", "WEB_CONCURRENCY=-1 is out of range; expected 1..64"),
         ("WEB_CONCURRENCY", "many", "WEB_CONCURRENCY='many' is not an integer; expected 1..64"),
         ("MAX_CONTENT_LENGTH", "0", "MAX_CONTENT_LENGTH=0 is out of range; expected 1..1073741824"),
+        ("SHARE_PORT", "yes", "SHARE_PORT='yes' is not a switch; expected 1 or 0"),
     ],
 )
 def test_bad_values_name_the_variable(name, value, message):
     with pytest.raises(ConfigError) as error:
         Settings.from_env({"APP": "shop", name: value})
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize(("value", "shared"), [("", False), ("0", False), ("false", False),
+                                               ("1", True), ("true", True), (" TRUE ", True)])
+def test_the_port_is_shared_only_when_asked(value, shared):
+    assert Settings.from_env({"APP": "shop", "SHARE_PORT": value}).share_port is shared

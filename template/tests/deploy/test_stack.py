@@ -18,7 +18,7 @@ def project(app):
 
 def render(project, environ, environment="staging"):
     chosen = swarm.plan(project, "r.example/shop@sha256:" + "a" * 64, environment,
-                        "shop-staging", environ)
+                        f"shop-{environment}", environ)
     base = yaml.safe_load((ROOT / swarm.STACK_FILE).read_text())
     return chosen, swarm.render(base, chosen, ("10001", "10001"))
 
@@ -26,8 +26,9 @@ def render(project, environ, environment="staging"):
 def test_the_web_service_gets_the_environments_settings_and_secrets_as_files(project):
     chosen, stack = render(project, {"SECRET_KEY": "s3cr3t-value"})
     web = stack["services"]["app"]
-    assert web["environment"] == {"LOG_TO_STDOUT": "1", "MAIL_PORT": "2525",
-                                  "PORT": "${DEPLOY_PORT:-8080}"}
+    assert web["environment"] == {
+        "LOG_TO_STDOUT": "1", "MAIL_PORT": "2525", "SHARE_PORT": "1",
+        "PORT": "${DEPLOY_PORT:?the deploy sets it, 8080 for production, 8081 for staging}"}
     name = chosen.secret_name("SECRET_KEY")
     assert name.startswith("shop-staging_SECRET_KEY_") and len(name) == 36
     assert stack["secrets"] == {"SECRET_KEY": {"external": True, "name": name}}
@@ -65,8 +66,19 @@ def test_a_missing_secret_is_refused_naming_it(project):
         render(project, {})
 
 
-def test_the_release_job_reads_the_web_services_values(project, monkeypatch):
-    chosen, stack = render(project, {"SECRET_KEY": "k"})
-    monkeypatch.setenv("DEPLOY_PORT", "9090")
+def test_staging_and_production_take_ports_of_their_own_unless_told(project):
+    ports = {environment: render(project, {"SECRET_KEY": "k"}, environment)[0].port
+             for environment in ("staging", "production")}
+    assert ports == {"staging": 8081, "production": 8080}
+    chosen, _ = render(project, {"SECRET_KEY": "k", "DEPLOY_PORT": "9090"})
+    assert chosen.port == 9090 and chosen.variables["DEPLOY_PORT"] == "9090"
+    with pytest.raises(PipelineError, match=r"^DEPLOY_PORT='80a': expected a port, 1\.\.65535$"):
+        render(project, {"SECRET_KEY": "k", "DEPLOY_PORT": "80a"})
+
+
+def test_the_release_job_reads_the_web_services_values_as_the_stack_does(project):
+    chosen, stack = render(project, {"SECRET_KEY": "k", "DEPLOY_PORT": "9090"})
+    stack["services"]["app"]["labels"] = {"replicas": "${REPLICAS:-3}", "none": "${NOPE:-}"}
     web = swarm.interpolate(stack["services"]["app"], chosen)
     assert web["image"] == chosen.ref and web["environment"]["PORT"] == "9090"
+    assert web["labels"] == {"replicas": "3", "none": ""}

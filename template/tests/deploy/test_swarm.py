@@ -7,6 +7,7 @@ Its figures (requests, worst latency, update time) end the run's output."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -136,6 +137,46 @@ def test_a_release_updates_with_no_failed_request_then_a_bad_one_rolls_back(shop
     assert f"error: Swarm rolled {shop.env['STACK']} back to {b}: " in refused.stderr
     assert failed == 0 and requests >= 1000, out
     assert tasks(shop) == [b] * 3 and b_commit in get(shop, "/version")
+
+
+def test_stacks_on_one_host_never_share_a_port(shop):
+    """Staging and production of one app on one host: each on its own port, answering with its
+    own settings only; a third stack on a port one of them holds, or on a port a process of no
+    stack holds, is refused before anything changes."""
+    stack, release_ref = shop.env["STACK"], named(shop, "1.0.0")
+    production, port = f"{stack}-production", free_port()
+    settings = shop.path / "env/production.env"
+    kept = settings.read_text()
+    settings.write_text("NAME=Production\n")
+    try:
+        done = deploy(shop, "production", VERSION="1.0.0", REF=release_ref, STACK=production,
+                      DEPLOY_PORT=str(port))
+        assert done.returncode == 0, done.stdout + done.stderr
+        answers = {get(shop) for _ in range(30)}
+        with_port = {urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
+                     for _ in range(30)}
+        assert len(answers) == 1 and "Hello World!" in answers.pop()
+        assert len(with_port) == 1 and b"Hello Production!" in with_port.pop()
+
+        clash = deploy(shop, "production", VERSION="1.0.0", REF=release_ref,
+                       STACK=f"{stack}-clash", DEPLOY_PORT=shop.port)
+        assert clash.returncode != 0 and clash.stderr.startswith(
+            f"error: port {shop.port} is stack {stack}'s: give production another DEPLOY_PORT, "
+            "or remove that stack")
+        with socket.socket() as holder:
+            held = free_port()
+            holder.bind(("0.0.0.0", held))
+            holder.listen()
+            taken = deploy(shop, "production", VERSION="1.0.0", REF=release_ref,
+                           STACK=f"{stack}-held", DEPLOY_PORT=str(held))
+        assert taken.returncode != 0 and taken.stderr.startswith(
+            f"error: port {held} is held on the node by another process: stop it, or give "
+            "production another DEPLOY_PORT")
+        stacks = docker("stack", "ls", "--format", "{{.Name}}").stdout.split()
+        assert f"{stack}-clash" not in stacks and f"{stack}-held" not in stacks
+    finally:
+        settings.write_text(kept)
+        docker("stack", "rm", production, check=False)
 
 
 def test_only_the_environments_signed_digest_deploys(shop, capsys):
