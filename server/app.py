@@ -4,6 +4,7 @@ import ast
 import importlib
 import importlib.util
 import inspect
+import io
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -156,11 +157,22 @@ class Server:
             # Liveness only: no database or network call, so a slow dependency never restarts it.
             body = b'{"status":"ok"}' if path == HEALTH_PATH else self.version
             return self.respond(start, "200 OK", body)
-        length = environ.get("CONTENT_LENGTH") or "0"
-        if length.isdigit() and int(length) > self.settings.max_content_length:
-            return self.respond(start, "413 Request Entity Too Large",
-                                b'{"error":"Request Entity Too Large","status":413}')
+        limit = self.settings.max_content_length
+        length = environ.get("CONTENT_LENGTH") or ""
+        if length.isdigit() and int(length) > limit:
+            return self.too_large(start)
+        if not length and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # No length to check: read up to the limit and one byte more, then hand the app what
+            # was read, with its length, as if it had come that way.
+            body = environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                return self.too_large(start)
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
         return self.app(environ, start)
+
+    def too_large(self, start: Callable[..., Any]) -> list[bytes]:
+        return self.respond(start, "413 Request Entity Too Large",
+                            b'{"error":"Request Entity Too Large","status":413}')
 
     @staticmethod
     def respond(start: Callable[..., Any], status: str, body: bytes) -> list[bytes]:

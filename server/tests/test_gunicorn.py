@@ -236,3 +236,34 @@ def test_bad_settings_exit_before_any_worker(monkeypatch, capsys):
     assert capsys.readouterr().err == (
         "config error: PORT='abc' is not an integer; expected 1..65535\n"
     )
+
+
+def chunked(port, body, size=100):
+    """A POST whose body comes in chunks, with no Content-Length, as a streaming client sends it."""
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + size]), body[i:i + size])
+                      for i in range(0, len(body), size))
+    request = (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+               b"Connection: close\r\n\r\n" + chunks + b"0\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(request)
+        answer = b""
+        while data := client.recv(65536):
+            answer += data
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), rest
+
+
+def test_a_chunked_body_over_the_limit_is_refused_too(start):
+    """No Content-Length to read: the server counts what comes, and the app never sees more than
+    the limit."""
+    port = free_port()
+    server = start(subprocess.DEVNULL, PORT=str(port), MAX_CONTENT_LENGTH="10")
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/")
+        assert chunked(port, b"x" * 10, size=4) == (200, b"x" * 10)
+        status, body = chunked(port, b"x" * 2000)
+        assert (status, json.loads(body)) == (413, {"error": "Request Entity Too Large",
+                                                    "status": 413})
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
