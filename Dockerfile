@@ -111,8 +111,8 @@ FROM deps AS runtime
 # paths relative to it (migrations/, config files) resolve as they do there.
 WORKDIR /app/src
 # Flask's instance folder (src/instance, beside the app's package) is the one place the app may
-# write: a volume, so a read-only container gets one; smoke mounts a tmpfs there, production a
-# named volume.
+# write: a volume, so a read-only container gets one; smoke mounts a fresh volume there,
+# production a named volume.
 RUN install -d -o 10001 -g 10001 instance
 VOLUME /app/src/instance
 # src/ is importable as in the tests; server/ beside it.
